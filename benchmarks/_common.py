@@ -1,0 +1,44 @@
+"""What the benchmark scripts share: the data path, the split, the table printer."""
+
+import os
+import platform
+import sys
+import time
+
+import numpy as np
+
+
+def data_path_or_exit():
+    """The FER2013 path from SKLEARN_FER_DATA; exit with a clear reason if unset."""
+    path = os.environ.get("SKLEARN_FER_DATA")
+    if not path:
+        print("skipped: set SKLEARN_FER_DATA to the path of fer2013.csv.gz")
+        sys.exit(0)
+    return path
+
+
+def machine():
+    return (
+        f"{platform.machine()}, {os.cpu_count()} CPUs, Python "
+        f"{platform.python_version()}, {time.strftime('%Y-%m-%d')}"
+    )
+
+
+def standardized_split(path, target):
+    """Training (fit) and PublicTest (score) pixels, scaled to [0, 1], standardized."""
+    from sklearn.preprocessing import StandardScaler
+
+    from sklearn_fer.datasets import load_fer2013
+
+    faces = load_fer2013(path, target=target)
+    train, test = faces.usage == "Training", faces.usage == "PublicTest"
+    scaler = StandardScaler()
+    X_train = scaler.fit_transform(faces.data[train].astype(np.float32) / 255)
+    X_test = scaler.transform(faces.data[test].astype(np.float32) / 255)
+    return X_train, faces.target[train], X_test, faces.target[test]
+
+
+def markdown_table(header, rows):
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return "\n".join(lines)

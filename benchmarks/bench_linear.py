@@ -1,0 +1,118 @@
+"""SGDLogisticRegression / SGDSoftmaxRegression against scikit-learn on FER2013.
+
+Fits on Training, scores on PublicTest, raw pixels scaled to [0, 1] and
+standardized; every model with the parameters named in its row. Prints fit
+time, time per epoch, accuracy, log loss, ROC AUC (binary) and the ratios of
+the targets of issue #2.
+
+Run: ``SKLEARN_FER_DATA=... python -m benchmarks.bench_linear``.
+"""
+
+import time
+import warnings
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression, SGDClassifier
+from sklearn.metrics import accuracy_score, log_loss, roc_auc_score
+from sklearn.neural_network import MLPClassifier
+
+from benchmarks._common import (
+    data_path_or_exit,
+    machine,
+    markdown_table,
+    standardized_split,
+)
+from sklearn_fer.linear_model import SGDLogisticRegression, SGDSoftmaxRegression
+
+
+def _models(binary):
+    ours = (
+        SGDLogisticRegression(random_state=0)
+        if binary
+        else SGDSoftmaxRegression(random_state=0)
+    )
+    return [
+        (f"{type(ours).__name__}()", ours),
+        ("LogisticRegression(C=0.01)", LogisticRegression(C=0.01)),
+        (
+            "SGDClassifier(log_loss, max_iter=20, tol=None)",
+            SGDClassifier(loss="log_loss", max_iter=20, tol=None, random_state=0),
+        ),
+        (
+            "MLPClassifier(hidden_layer_sizes=())",
+            MLPClassifier(hidden_layer_sizes=(), random_state=0),
+        ),
+    ]
+
+
+def run_task(title, X_train, y_train, X_test, y_test, binary):
+    results = []
+    for name, model in _models(binary):
+        started = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model.fit(X_train, y_train)
+        seconds = time.perf_counter() - started
+        proba = model.predict_proba(X_test)
+        epochs = getattr(model, "n_iter_", None)
+        per_epoch = (
+            seconds / epochs
+            if isinstance(epochs, int | np.integer)
+            and not isinstance(model, LogisticRegression)
+            else np.nan
+        )
+        results.append(
+            dict(
+                name=name,
+                fit=seconds,
+                per_epoch=per_epoch,
+                accuracy=accuracy_score(y_test, model.classes_[proba.argmax(1)]),
+                log_loss=log_loss(y_test, proba, labels=model.classes_),
+                auc=roc_auc_score(y_test, proba[:, 1]) if binary else np.nan,
+            )
+        )
+        print(f"  {name}: {seconds:.2f} s", flush=True)
+    ours, lr, sgd = results[0], results[1], results[2]
+    rows = [
+        [
+            r["name"],
+            f"{r['fit']:.2f}",
+            "-" if np.isnan(r["per_epoch"]) else f"{r['per_epoch']:.3f}",
+            f"{r['accuracy']:.4f}",
+            f"{r['log_loss']:.4f}",
+            "-" if np.isnan(r["auc"]) else f"{r['auc']:.4f}",
+        ]
+        for r in results
+    ]
+    print(f"\n### {title} (fit on Training, scored on PublicTest)\n")
+    print(
+        markdown_table(
+            ["model", "fit (s)", "s / epoch", "accuracy", "log loss", "ROC AUC"], rows
+        )
+    )
+    print(
+        f"\nfit time ours / LogisticRegression(C=0.01): {ours['fit'] / lr['fit']:.3f}; "
+        "time per epoch SGDClassifier / ours: "
+        f"{sgd['per_epoch'] / ours['per_epoch']:.1f}x"
+    )
+    return results
+
+
+def main():
+    path = data_path_or_exit()
+    print(f"## Linear models on FER2013 ({machine()})")
+    X_train, y_train, X_test, y_test = standardized_split(path, "emotion")
+    run_task("7 emotions", X_train, y_train, X_test, y_test, binary=False)
+    happy = 3
+    run_task(
+        "happy vs not happy",
+        X_train,
+        (y_train == happy) * 1,
+        X_test,
+        (y_test == happy) * 1,
+        binary=True,
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,7 @@
+"""``python -m sklearn_fer``: the same as the ``sklearn-fer`` command."""
+
+import sys
+
+from ._cli import main
+
+sys.exit(main())

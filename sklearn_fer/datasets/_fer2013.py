@@ -1,0 +1,564 @@
+"""Loading and streaming FER2013 in its CSV layouts and its image-folder release.
+
+A CSV file (plain, gzip or zip) is read in blocks of whole lines; each block is
+split into fields and its pixel strings parsed by ``parse_pixel_rows`` in a
+worker thread, while the main thread reads and decompresses the next block
+(both ``zlib`` and NumPy's parser release the GIL). ``load_fer2013``
+concatenates the blocks; ``iter_fer2013`` hands them out in fixed-size chunks,
+so its memory stays bounded whatever the file size.
+"""
+
+import gzip
+import os
+import zipfile
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from sklearn.utils import Bunch
+
+from ..utils._parallel import n_threads, ordered_thread_map
+from ._emotions import EMOTIONS, USAGES, emotion_codes
+from ._pixels import IMAGE_SHAPE, N_PIXELS, parse_pixel_rows, pixel_feature_names
+
+#: Decompressed bytes per parse block: about 1000 faces.
+BLOCK_BYTES = 8 << 20
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".pgm", ".gif", ".tif", ".tiff"}
+#: Faces per block when decoding an image folder.
+IMAGE_BLOCK = 1024
+_GZIP_MAGIC = b"\x1f\x8b"
+_ZIP_MAGIC = b"PK\x03\x04"
+_HAPPY = EMOTIONS.index("happy")
+
+DESCR = """\
+FER2013 facial-expression data set
+----------------------------------
+
+48 x 48 grayscale faces, each labelled with one of seven emotions
+(0 angry, 1 disgust, 2 fear, 3 happy, 4 sad, 5 surprise, 6 neutral), in three
+splits: Training (28,709 faces), PublicTest (3,589) and PrivateTest (3,589).
+Introduced by Pierre-Luc Carrier and Aaron Courville for the ICML 2013
+"Challenges in Representation Learning" facial-expression challenge.
+
+Loaded from: {source} ({layout} layout), {n_samples} faces, target={target!r}.
+"""
+
+
+@dataclass
+class _Records:
+    """Faces parsed from one block of a file, in file order."""
+
+    pixels: np.ndarray
+    emotion: np.ndarray | None
+    usage: np.ndarray | None
+
+
+@dataclass
+class _CSVLayout:
+    name: str
+    n_fields: int
+    pixels: int
+    emotion: int | None
+    usage: int | None
+    default_usage: str | None
+
+
+# -- reading files --------------------------------------------------------------
+
+
+def _open_decompressed(path: Path):
+    """Binary stream of the CSV text inside ``path`` (plain, gzip or zip)."""
+    with open(path, "rb") as file:
+        magic = file.read(4)
+    if magic.startswith(_GZIP_MAGIC):
+        return gzip.open(path, "rb")
+    if magic == _ZIP_MAGIC:
+        archive = zipfile.ZipFile(path)
+        members = [
+            info.filename
+            for info in archive.infolist()
+            if not info.is_dir() and info.filename.lower().endswith(".csv")
+        ]
+        if len(members) != 1:
+            archive.close()
+            raise ValueError(
+                f"{path} is a zip archive with {len(members)} CSV files "
+                f"({members[:5]}); expected exactly one FER2013 CSV."
+            )
+        return archive.open(members[0])
+    return open(path, "rb")
+
+
+def _detect_layout(header: bytes, path: Path) -> _CSVLayout:
+    text = header.decode("utf-8-sig", errors="replace").rstrip("\r\n")
+    names = [name.strip().strip('"').strip().lower() for name in text.split(",")]
+    if "pixels" not in names or len(set(names)) != len(names):
+        raise ValueError(
+            f"{path} is not a FER2013 CSV: its header is {text[:80]!r}. Expected "
+            "the columns of fer2013.csv (emotion,pixels,Usage), "
+            "icml_face_data.csv (emotion, Usage, pixels), the challenge's "
+            "train.csv (emotion,pixels) or test.csv (pixels), or a folder with "
+            "train/ and test/ image sub-folders."
+        )
+    unknown = set(names) - {"emotion", "pixels", "usage"}
+    if unknown:
+        raise ValueError(
+            f"{path}: unexpected column(s) {sorted(unknown)} in header {text[:80]!r}; "
+            "a FER2013 CSV has only emotion, pixels and Usage."
+        )
+    has_usage = "usage" in names
+    has_emotion = "emotion" in names
+    if has_emotion and has_usage:
+        name = "icml_face_data" if text.startswith("emotion, ") else "fer2013"
+    else:
+        name = "train" if has_emotion else "test"
+    stem = path.name.lower()
+    default_usage = "Training" if not has_usage and stem.startswith("train") else None
+    return _CSVLayout(
+        name=name,
+        n_fields=len(names),
+        pixels=names.index("pixels"),
+        emotion=names.index("emotion") if has_emotion else None,
+        usage=names.index("usage") if has_usage else None,
+        default_usage=default_usage,
+    )
+
+
+def _read_header_and_blocks(path: Path):
+    """The layout, and an iterator of ``(first_line_number, block)`` of whole lines."""
+    stream = _open_decompressed(path)
+    try:
+        header = stream.readline()
+    except (OSError, EOFError, zipfile.BadZipFile) as exc:
+        stream.close()
+        raise ValueError(f"Cannot read {path}: {exc}") from exc
+    if not header.strip():
+        stream.close()
+        raise ValueError(f"{path} is empty: no header line, no faces.")
+    try:
+        layout = _detect_layout(header, path)
+    except ValueError:
+        stream.close()
+        raise
+
+    def blocks():
+        line_number = 2
+        tail = b""
+        with stream:
+            while True:
+                try:
+                    chunk = stream.read(BLOCK_BYTES)
+                except (OSError, EOFError, zipfile.BadZipFile) as exc:
+                    raise ValueError(
+                        f"Cannot read {path} past line {line_number}: {exc}"
+                    ) from exc
+                if not chunk:
+                    break
+                cut = chunk.rfind(b"\n") + 1
+                if cut == 0:
+                    tail += chunk
+                    continue
+                block, tail = tail + chunk[:cut], chunk[cut:]
+                yield line_number, block
+                line_number += block.count(b"\n")
+        if tail:
+            yield line_number, tail
+
+    return layout, blocks()
+
+
+def _parse_block(first_line: int, block: bytes, layout: _CSVLayout, source: str):
+    """Split a block of CSV lines into fields and parse them."""
+    pixel_fields, emotions, usages, line_numbers, problems = [], [], [], [], []
+    for offset, line in enumerate(block.split(b"\n")):
+        line = line.rstrip(b"\r")
+        if not line.strip():
+            continue
+        line_number = first_line + offset
+        fields = line.split(b",")
+        if len(fields) != layout.n_fields:
+            problems.append(
+                f"line {line_number}: {len(fields)} fields, expected {layout.n_fields}"
+            )
+            continue
+        line_numbers.append(line_number)
+        pixel_fields.append(fields[layout.pixels].strip(b' "'))
+        if layout.emotion is not None:
+            token = fields[layout.emotion].strip(b' "')
+            code = int(token) if token.isdigit() else -1
+            if not 0 <= code < len(EMOTIONS):
+                problems.append(
+                    f"line {line_number}: emotion {token.decode(errors='replace')!r} "
+                    f"is not a code 0-{len(EMOTIONS) - 1}"
+                )
+            emotions.append(code)
+        if layout.usage is not None:
+            usage = fields[layout.usage].strip(b' "').decode(errors="replace")
+            if usage not in USAGES:
+                problems.append(
+                    f"line {line_number}: Usage {usage!r} is not one of {list(USAGES)}"
+                )
+            usages.append(usage)
+    if problems:
+        raise ValueError(
+            f"{source}: {len(problems)} malformed line(s) in this block (first "
+            f"{min(len(problems), 5)}):\n  " + "\n  ".join(problems[:5])
+        )
+    pixels = parse_pixel_rows(
+        pixel_fields, lambda i: f"{source}, line {line_numbers[i]}"
+    )
+    n_rows = len(pixel_fields)
+    emotion = np.array(emotions, dtype=np.int8) if layout.emotion is not None else None
+    if layout.usage is not None:
+        usage = np.array(usages, dtype=object)
+    elif layout.default_usage is not None:
+        usage = np.full(n_rows, layout.default_usage, dtype=object)
+    else:
+        usage = None
+    return _Records(pixels, emotion, usage)
+
+
+def _iter_csv_records(path: Path):
+    layout, blocks = _read_header_and_blocks(path)
+    source = path.name
+    records = ordered_thread_map(
+        _parse_block, ((first, block, layout, source) for first, block in blocks)
+    )
+    return layout.name, records
+
+
+def _image_folder_files(root: Path):
+    """``(path, emotion_code, usage)`` of every face image, in a fixed order."""
+    splits = [root / "train", root / "test"]
+    if not any(split.is_dir() for split in splits):
+        raise ValueError(
+            f"{root} is a folder but has neither train/ nor test/ in it: the "
+            "FER2013 image-folder release has train/<emotion>/*.jpg and "
+            "test/<emotion>/*.jpg."
+        )
+    files = []
+    for split in splits:
+        if not split.is_dir():
+            continue
+        for folder in sorted(p for p in split.iterdir() if p.is_dir()):
+            name = folder.name.lower()
+            if name not in EMOTIONS:
+                raise ValueError(
+                    f"{folder}: unknown emotion folder {folder.name!r}; expected "
+                    f"sub-folders named after {list(EMOTIONS)}."
+                )
+            for image in sorted(folder.iterdir()):
+                if image.suffix.lower() not in IMAGE_SUFFIXES:
+                    continue
+                if split.name == "train":
+                    usage = "Training"
+                elif image.name.startswith(("PublicTest", "PrivateTest")):
+                    usage = image.name.split("_")[0]
+                else:
+                    raise ValueError(
+                        f"{image}: a test/ image must be named PublicTest_* or "
+                        "PrivateTest_* to tell its split (the release's naming)."
+                    )
+                files.append((image, EMOTIONS.index(name), usage))
+    return files
+
+
+def _decode_image(path: Path) -> np.ndarray:
+    from PIL import Image
+
+    with Image.open(path) as image:
+        pixels = np.asarray(image.convert("L"), dtype=np.uint8)
+    if pixels.shape != IMAGE_SHAPE:
+        raise ValueError(
+            f"{path}: image is {pixels.shape[1]}x{pixels.shape[0]} pixels; FER2013 "
+            f"faces are {IMAGE_SHAPE[1]}x{IMAGE_SHAPE[0]}."
+        )
+    return pixels.reshape(N_PIXELS)
+
+
+def _decode_images(files):
+    with ThreadPoolExecutor(n_threads()) as pool:
+        pixels = list(pool.map(_decode_image, [f[0] for f in files]))
+    return _Records(
+        np.stack(pixels) if pixels else np.empty((0, N_PIXELS), np.uint8),
+        np.array([f[1] for f in files], dtype=np.int8),
+        np.array([f[2] for f in files], dtype=object),
+    )
+
+
+def _iter_folder_records(root: Path):
+    try:
+        import PIL  # noqa: F401
+    except ImportError as exc:
+        raise ImportError(
+            "Loading the FER2013 image-folder release needs Pillow: "
+            "pip install 'sklearn-fer[images]'"
+        ) from exc
+    files = _image_folder_files(root)
+    blocks = (
+        _decode_images(files[start : start + IMAGE_BLOCK])
+        for start in range(0, len(files), IMAGE_BLOCK)
+    )
+    return "image-folder", blocks
+
+
+def _iter_records(path):
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"No FER2013 file or folder at {path}.")
+    if path.is_dir():
+        return _iter_folder_records(path)
+    return _iter_csv_records(path)
+
+
+# -- targets and splits --------------------------------------------------------
+
+
+@dataclass
+class _Selection:
+    """Which faces to keep and how to label them."""
+
+    usages: tuple | None
+    kept_codes: list | None
+    label_of_code: np.ndarray
+    target_names: np.ndarray
+    target_name: str
+
+    def apply(self, records: _Records, source: str):
+        keep = np.ones(len(records.pixels), dtype=bool)
+        if self.usages is not None:
+            if records.usage is None:
+                raise ValueError(
+                    f"{source} has no Usage column and its name does not tell "
+                    f"the split, so usage={list(self.usages)} cannot be selected."
+                )
+            keep &= np.isin(records.usage, self.usages)
+        if records.emotion is None:
+            if self.kept_codes is not None or self.target_name != "emotion":
+                raise ValueError(
+                    f"{source} has no emotion labels (the challenge's test.csv "
+                    "layout), so only target='emotion' (giving target=None) works."
+                )
+            return keep, None
+        if self.kept_codes is not None:
+            keep &= np.isin(records.emotion, self.kept_codes)
+        return keep, self.label_of_code[records.emotion[keep]]
+
+
+def _selection(usage, target) -> _Selection:
+    if usage is not None:
+        usages = (usage,) if isinstance(usage, str) else tuple(usage)
+        unknown = [u for u in usages if u not in USAGES]
+        if unknown or not usages:
+            raise ValueError(
+                f"usage={usage!r}: each split must be one of {list(USAGES)}."
+            )
+    else:
+        usages = None
+    if isinstance(target, str):
+        if target == "emotion":
+            return _Selection(
+                usages, None, np.arange(len(EMOTIONS)), np.array(EMOTIONS), "emotion"
+            )
+        if target == "happy":
+            label = (np.arange(len(EMOTIONS)) == _HAPPY).astype(np.int64)
+            return _Selection(
+                usages, None, label, np.array(["not happy", "happy"]), "happy"
+            )
+        raise ValueError(
+            f"target={target!r}: use 'emotion' (7 classes), 'happy' (happy vs "
+            "not happy) or a list of emotion names such as ['happy', 'neutral', "
+            "'sad'] (keeps those faces only)."
+        )
+    codes = emotion_codes(target)
+    if len(codes) < 2:
+        raise ValueError(f"target={target!r}: a subset needs at least 2 emotions.")
+    label = np.full(len(EMOTIONS), -1, dtype=np.int64)
+    label[codes] = np.arange(len(codes))
+    return _Selection(
+        usages, codes, label, np.array([EMOTIONS[c] for c in codes]), "emotion"
+    )
+
+
+# -- public API ------------------------------------------------------------------
+
+
+def load_fer2013(
+    path: str | os.PathLike,
+    *,
+    usage: str | list[str] | None = None,
+    target: str | list[str] = "emotion",
+    as_frame: bool = False,
+    return_X_y: bool = False,
+):
+    """Load FER2013 from any of its public layouts.
+
+    The layout is detected from the file's header (or from the folder's
+    structure): ``fer2013.csv`` (``emotion,pixels,Usage``),
+    ``icml_face_data.csv`` (``emotion, Usage, pixels``), the challenge's
+    ``train.csv`` (``emotion,pixels``) and ``test.csv`` (``pixels``), each
+    plain, gzip-compressed or zipped; or the image-folder release
+    (``train/<emotion>/*.jpg``, ``test/<emotion>/PublicTest_*.jpg`` ...; needs
+    the ``images`` extra). No checksum is required: re-encoded copies are
+    common. Every row is validated instead (2304 integers 0-255, emotion codes
+    0-6, known splits), and an error names the offending lines.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A FER2013 CSV file (``.csv``, ``.csv.gz`` or ``.zip``) or an image folder.
+    usage : {'Training', 'PublicTest', 'PrivateTest'} or list of them, default=None
+        Keep only these splits; None keeps all. A file without a ``Usage``
+        column counts as Training when its name starts with "train".
+    target : 'emotion', 'happy' or list of str, default='emotion'
+        ``'emotion'``: the 7 codes, ``target_names`` = ``EMOTIONS``.
+        ``'happy'``: 1 for happy, 0 otherwise. A list of emotion names (for
+        example ``['happy', 'neutral', 'sad']``) keeps only those faces and
+        numbers them in the list's order.
+    as_frame : bool, default=False
+        Return ``data`` as a DataFrame (columns ``pixel_0`` ...), ``target`` as a
+        Series, and ``frame`` with both and the usage.
+    return_X_y : bool, default=False
+        Return ``(data, target)`` instead of a Bunch.
+
+    Returns
+    -------
+    data : :class:`~sklearn.utils.Bunch`
+        data : ndarray of shape (n_samples, 2304), dtype uint8
+            One flattened face per row.
+        images : ndarray of shape (n_samples, 48, 48), dtype uint8
+            The same faces as images: a view of ``data``, not a copy.
+        target : ndarray of shape (n_samples,) or None
+            None for a file without labels.
+        target_names : ndarray of str
+        usage : ndarray of str of shape (n_samples,) or None
+        feature_names : ndarray of str
+        frame : DataFrame, only with ``as_frame=True``
+        DESCR : str
+    (data, target) : tuple, with ``return_X_y=True``
+
+    See Also
+    --------
+    iter_fer2013 : The same faces in bounded-memory chunks, for ``partial_fit``.
+    make_faces : Synthetic faces in the same format, no download needed.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> from tempfile import mkdtemp
+    >>> from sklearn_fer.datasets import load_fer2013
+    >>> path = Path(mkdtemp()) / "fer2013.csv"
+    >>> rows = [f"{code},{' '.join(['128'] * 2304)},Training" for code in (3, 6)]
+    >>> _ = path.write_text("emotion,pixels,Usage\\n" + "\\n".join(rows) + "\\n")
+    >>> faces = load_fer2013(path, target="happy")
+    >>> faces.images.shape, faces.target.tolist(), faces.target_names.tolist()
+    ((2, 48, 48), [1, 0], ['not happy', 'happy'])
+    """
+    selection = _selection(usage, target)
+    layout, records = _iter_records(path)
+    source = Path(path).name
+    pixels, targets, usages = [], [], []
+    has_target = has_usage = True
+    for block in records:
+        keep, labels = selection.apply(block, source)
+        pixels.append(block.pixels[keep] if not keep.all() else block.pixels)
+        has_target = labels is not None
+        has_usage = block.usage is not None
+        targets.append(labels)
+        usages.append(block.usage[keep] if has_usage else None)
+    data = np.concatenate(pixels) if pixels else np.empty((0, N_PIXELS), np.uint8)
+    y = np.concatenate(targets) if has_target and targets else None
+    if has_target and y is None:
+        y = np.empty(0, dtype=np.int64)
+    usage_array = np.concatenate(usages) if has_usage and usages else None
+    feature_names = pixel_feature_names()
+    bunch = Bunch(
+        data=data,
+        images=data.reshape(-1, *IMAGE_SHAPE),
+        target=y,
+        target_names=selection.target_names,
+        usage=usage_array,
+        feature_names=feature_names,
+        DESCR=DESCR.format(
+            source=source, layout=layout, n_samples=len(data), target=target
+        ),
+    )
+    if as_frame:
+        import pandas as pd
+
+        frame_data = pd.DataFrame(data, columns=feature_names, copy=False)
+        columns = [frame_data]
+        if y is not None:
+            bunch.target = pd.Series(y, name=selection.target_name)
+            columns.append(bunch.target)
+        if usage_array is not None:
+            columns.append(pd.Series(usage_array, name="Usage", dtype="category"))
+        bunch.data = frame_data
+        bunch.frame = pd.concat(columns, axis=1)
+    if return_X_y:
+        return bunch.data, bunch.target
+    return bunch
+
+
+def iter_fer2013(
+    path: str | os.PathLike,
+    *,
+    chunksize: int = 4096,
+    usage: str | list[str] | None = None,
+    target: str | list[str] = "emotion",
+) -> Iterator[tuple[np.ndarray, np.ndarray | None]]:
+    """Stream FER2013 in chunks of ``chunksize`` faces, for ``partial_fit``.
+
+    Memory stays bounded by a few blocks of the file, however large it is;
+    the chunks, concatenated, equal what :func:`load_fer2013` returns for the
+    same arguments.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A FER2013 file or image folder, in any layout ``load_fer2013`` reads.
+    chunksize : int, default=4096
+        Faces per chunk (the last chunk may be smaller).
+    usage, target
+        As in :func:`load_fer2013`.
+
+    Yields
+    ------
+    X : ndarray of shape (n_chunk, 2304), dtype uint8
+    y : ndarray of shape (n_chunk,), or None for a file without labels
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> from tempfile import mkdtemp
+    >>> from sklearn_fer.datasets import iter_fer2013
+    >>> path = Path(mkdtemp()) / "train.csv"
+    >>> rows = [f'{i % 7},"{" ".join(["7"] * 2304)}"' for i in range(10)]
+    >>> _ = path.write_text("emotion,pixels\\n" + "\\n".join(rows) + "\\n")
+    >>> [(X.shape, y.tolist()) for X, y in iter_fer2013(path, chunksize=4)][-1]
+    ((2, 2304), [1, 2])
+    """
+    if chunksize < 1:
+        raise ValueError(f"chunksize must be a positive integer, got {chunksize}.")
+    selection = _selection(usage, target)
+    _, records = _iter_records(path)
+    source = Path(path).name
+    pending_X, pending_y, n_pending = [], [], 0
+    for block in records:
+        keep, labels = selection.apply(block, source)
+        pending_X.append(block.pixels[keep])
+        pending_y.append(labels)
+        n_pending += int(keep.sum())
+        while n_pending >= chunksize:
+            X = np.concatenate(pending_X)
+            y = None if labels is None else np.concatenate(pending_y)
+            yield X[:chunksize], None if y is None else y[:chunksize]
+            pending_X = [X[chunksize:]]
+            pending_y = [None if y is None else y[chunksize:]]
+            n_pending -= chunksize
+    if n_pending:
+        X = np.concatenate(pending_X)
+        y = None if pending_y[0] is None else np.concatenate(pending_y)
+        yield X, y

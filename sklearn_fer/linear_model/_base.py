@@ -1,0 +1,549 @@
+"""The scikit-learn side of the SGD linear classifiers: parameters, validation,
+``fit``/``partial_fit`` and the predict methods. The two public estimators only
+choose their loss and their class-count rule.
+"""
+
+import copy
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.model_selection import StratifiedShuffleSplit
+from sklearn.utils import check_random_state
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    validate_data,
+)
+
+from ..utils._sklearn_api import Interval, StrOptions, _fit_context
+from ._penalty import Penalty
+from ._sgd import SGDOptimizer, TrainingHistory, ValidationSet, raw_scores, train
+
+#: Shared parameter section of the estimators' docstrings. The defaults were
+#: chosen by 3-fold cross-validation on FER2013 Training (benchmarks/tune_defaults.py).
+PARAMETERS_DOC = """
+    penalty : {'l2', 'l1', 'elasticnet'} or None, default='l2'
+        Regularisation term, ``alpha * (l1_ratio * ||w||_1 + (1 - l1_ratio) / 2
+        * ||w||_2^2)`` as in :class:`~sklearn.linear_model.SGDClassifier`. With
+        'l2', the objective is that of ``LogisticRegression(C=1 / (alpha *
+        n_samples))``. The L1 part is applied by a proximal step.
+
+    alpha : float, default=1e-2
+        Regularisation strength.
+
+    l1_ratio : float, default=0.15
+        Share of L1 in the 'elasticnet' penalty.
+
+    fit_intercept : bool, default=True
+        Whether to learn an intercept (never penalised).
+
+    max_iter : int, default=8
+        Maximum number of epochs (passes over the training data) of ``fit``.
+
+    tol : float or None, default=1e-4
+        Training stops when the monitored loss (the validation loss with
+        ``early_stopping=True``, else the training objective) has not improved
+        by at least ``tol`` for ``n_iter_no_change`` consecutive epochs (with
+        ``learning_rate='adaptive'``, the step size is divided by 5 instead,
+        until it falls below 1e-6). None disables the test.
+
+    batch_size : int, default=128
+        Number of samples per mini-batch (capped at the number of samples).
+        The defaults suit FER2013-sized data (tens of thousands of faces); on a
+        few hundred samples, use smaller batches or more epochs.
+
+    learning_rate : {'constant', 'invscaling', 'adaptive'}, default='invscaling'
+        Step-size schedule: ``eta0`` throughout; ``eta0 / (t + 1) ** power_t``
+        after ``t`` updates; or ``eta0`` divided by 5 on each plateau.
+
+    eta0 : float, default=0.01
+        Initial step size.
+
+    power_t : float, default=0.5
+        Exponent of the 'invscaling' schedule.
+
+    momentum : float, default=0.9
+        Momentum of the updates, in ``[0, 1)``; 0 gives plain SGD.
+
+    nesterov : bool, default=False
+        Use Nesterov's momentum.
+
+    early_stopping : bool, default=False
+        Stop when the validation loss has not improved by ``tol`` for
+        ``n_iter_no_change`` epochs, and restore the weights of the best epoch.
+        The validation data come from ``eval_set`` if given to ``fit``, else from
+        ``validation_fraction`` (0.1 when it is None).
+
+    validation_fraction : float or None, default=None
+        Share of the training data held out (stratified) to record the
+        validation loss every epoch. None holds out nothing.
+
+    n_iter_no_change : int, default=5
+        Patience, in epochs, of the convergence test and of early stopping.
+
+    class_weight : dict, 'balanced' or None, default=None
+        Weights of the classes, multiplied into ``sample_weight``.
+
+    warm_start : bool, default=False
+        Start ``fit`` from the previous solution instead of zeros.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds the shuffling of the mini-batches and the validation split. An
+        int gives bit-identical results from run to run.
+
+    verbose : int, default=0
+        Print one line per epoch (losses, step size, time).
+"""
+
+ATTRIBUTES_DOC = """
+    classes_ : ndarray of shape (n_classes,)
+        The class labels.
+
+    intercept_ : ndarray of shape ({n_outputs},)
+        Intercepts, in the dtype of the training data.
+
+    n_features_in_ : int
+        Number of features seen during ``fit``.
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the features, when ``X`` had string column names.
+
+    n_iter_ : int
+        Number of epochs run, ``partial_fit`` calls included; also the length of
+        ``loss_curve_``.
+
+    t_ : int
+        Number of mini-batch updates made.
+
+    loss_curve_ : list of float
+        Training objective per epoch: the mean weighted loss of the epoch's
+        mini-batches plus the penalty at the end of the epoch.
+
+    validation_loss_curve_ : list of float or None
+        Validation log loss (no penalty, as :func:`sklearn.metrics.log_loss`
+        computes it) after each epoch, when a validation set was used; else None.
+
+    best_iteration_ : int
+        The epoch (counted from 1) of the lowest validation loss, or of the
+        lowest training objective without a validation set. With
+        ``early_stopping=True`` the weights are those of this epoch.
+"""
+
+
+class BaseSGDLinearClassifier(ClassifierMixin, BaseEstimator):
+    """Linear classifier trained by the mini-batch SGD engine of ``_sgd``.
+
+    Subclasses set ``_loss`` (a loss class of ``_loss``) and may override
+    ``_check_n_classes``.
+    """
+
+    _loss = None
+
+    _parameter_constraints: dict = {
+        "penalty": [StrOptions({"l2", "l1", "elasticnet"}), None],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "l1_ratio": [Interval(Real, 0, 1, closed="both")],
+        "fit_intercept": ["boolean"],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left"), None],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
+        "eta0": [Interval(Real, 0, None, closed="neither")],
+        "power_t": [Interval(Real, 0, None, closed="left")],
+        "momentum": [Interval(Real, 0, 1, closed="left")],
+        "nesterov": ["boolean"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither"), None],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+        "warm_start": ["boolean"],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        *,
+        penalty="l2",
+        alpha=1e-2,
+        l1_ratio=0.15,
+        fit_intercept=True,
+        max_iter=8,
+        tol=1e-4,
+        batch_size=128,
+        learning_rate="invscaling",
+        eta0=0.01,
+        power_t=0.5,
+        momentum=0.9,
+        nesterov=False,
+        early_stopping=False,
+        validation_fraction=None,
+        n_iter_no_change=5,
+        class_weight=None,
+        warm_start=False,
+        random_state=None,
+        verbose=0,
+    ):
+        self.penalty = penalty
+        self.alpha = alpha
+        self.l1_ratio = l1_ratio
+        self.fit_intercept = fit_intercept
+        self.max_iter = max_iter
+        self.tol = tol
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.eta0 = eta0
+        self.power_t = power_t
+        self.momentum = momentum
+        self.nesterov = nesterov
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.class_weight = class_weight
+        self.warm_start = warm_start
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # -- validation helpers -------------------------------------------------
+
+    def _check_n_classes(self, classes):
+        if len(classes) < 2:
+            raise ValueError(
+                f"{type(self).__name__} needs samples of at least 2 classes in "
+                f"the data, but the data contain only one class: {classes[0]!r}."
+            )
+
+    def _validate_X(self, X, *, reset):
+        return validate_data(
+            self,
+            X,
+            reset=reset,
+            accept_sparse="csr",
+            dtype=[np.float64, np.float32],
+        )
+
+    @staticmethod
+    def _encode_y(y, classes, *, where="y"):
+        """Class indices of ``y`` in ``classes``; unseen labels are an error."""
+        y = np.asarray(y)
+        check_classification_targets(y)
+        unseen = ~np.isin(y, classes)
+        if unseen.any():
+            raise ValueError(
+                f"{where} contains labels not in classes_ {classes.tolist()}: "
+                f"{np.unique(y[unseen]).tolist()} (first at row "
+                f"{int(np.flatnonzero(unseen)[0])})."
+            )
+        return np.searchsorted(classes, y)
+
+    def _sample_weight(
+        self, sample_weight, X, y_index, classes, *, fitting_classes=None
+    ):
+        sample_weight = _check_sample_weight(
+            sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+        )
+        if self.class_weight is not None:
+            if fitting_classes is None:
+                raise ValueError(
+                    "class_weight='balanced' is not supported by partial_fit: "
+                    "compute the weights once with sklearn.utils.class_weight."
+                    "compute_class_weight('balanced', classes=classes, y=y) on "
+                    "(a large sample of) the whole target and pass them as a dict."
+                )
+            per_class = compute_class_weight(
+                self.class_weight, classes=classes, y=fitting_classes
+            ).astype(X.dtype)
+            sample_weight = sample_weight * per_class[y_index]
+            if not sample_weight.sum() > 0:
+                raise ValueError(
+                    "The sample weights times class_weight are all zero: there "
+                    "is nothing to fit."
+                )
+        return sample_weight
+
+    def _validation_set(self, eval_set, X, y_index, sample_weight, classes, rng):
+        """Split off or validate the validation set; return (train, validation)."""
+        fraction = self.validation_fraction
+        if eval_set is not None:
+            if len(eval_set) not in (2, 3):
+                raise ValueError(
+                    "eval_set must be a tuple (X_val, y_val) or (X_val, y_val, "
+                    f"sample_weight_val); got a sequence of length {len(eval_set)}."
+                )
+            X_val = self._validate_X(eval_set[0], reset=False)
+            y_val = self._encode_y(eval_set[1], classes, where="eval_set's y")
+            if len(y_val) != X_val.shape[0]:
+                raise ValueError(
+                    f"eval_set has {X_val.shape[0]} samples in X but {len(y_val)} "
+                    "labels in y."
+                )
+            weight_val = _check_sample_weight(
+                eval_set[2] if len(eval_set) == 3 else None,
+                X_val,
+                dtype=X_val.dtype,
+                ensure_non_negative=True,
+            )
+            return (X, y_index, sample_weight), ValidationSet(X_val, y_val, weight_val)
+        if fraction is None:
+            if not self.early_stopping:
+                return (X, y_index, sample_weight), None
+            fraction = 0.1
+        splitter = StratifiedShuffleSplit(
+            test_size=fraction, random_state=rng.randint(np.iinfo(np.int32).max)
+        )
+        try:
+            train, val = next(splitter.split(np.zeros((len(y_index), 1)), y_index))
+        except ValueError as exc:
+            raise ValueError(
+                f"Cannot hold out validation_fraction={fraction} of the data, "
+                f"stratified by class: {exc}"
+            ) from exc
+        validation = ValidationSet(X[val], y_index[val], sample_weight[val])
+        return (X[train], y_index[train], sample_weight[train]), validation
+
+    # -- training -------------------------------------------------------------
+
+    def _new_optimizer(self):
+        return SGDOptimizer(
+            self.learning_rate, self.eta0, self.power_t, self.momentum, self.nesterov
+        )
+
+    def _penalty(self):
+        return Penalty(self.penalty, self.alpha, self.l1_ratio)
+
+    def _initial_params(self, n_classes, n_features, dtype):
+        n_outputs = self._loss.n_outputs(n_classes)
+        shape = (n_outputs, n_features)
+        if (
+            self.warm_start
+            and getattr(self, "coef_", None) is not None
+            and self.coef_.shape == shape
+        ):
+            return self.coef_.astype(dtype), self.intercept_.astype(dtype)
+        return np.zeros(shape, dtype=dtype), np.zeros(n_outputs, dtype=dtype)
+
+    def _store(self, classes, coef, intercept, optimizer, history, rng):
+        self.classes_ = classes
+        self._rng = rng
+        self.coef_ = coef
+        self.intercept_ = intercept
+        self._optimizer = optimizer
+        self._history = history
+        self.loss_curve_ = history.loss
+        self.validation_loss_curve_ = history.validation_loss
+        self.best_iteration_ = history.best_iteration
+        self.n_iter_ = len(history.loss)
+        self.t_ = optimizer.t
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None, eval_set=None):
+        """Fit the model by mini-batch SGD for up to ``max_iter`` epochs.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data; float32 data are trained in float32.
+        y : array-like of shape (n_samples,)
+            Class labels of any type.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample weights.
+        eval_set : tuple (X_val, y_val) or (X_val, y_val, sample_weight_val), \
+default=None
+            Validation data whose loss is recorded after every epoch in
+            ``validation_loss_curve_`` (and monitored by ``early_stopping``);
+            takes the place of ``validation_fraction``.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        X, y = validate_data(
+            self, X, y, accept_sparse="csr", dtype=[np.float64, np.float32]
+        )
+        check_classification_targets(y)
+        classes = np.unique(y)
+        self._check_n_classes(classes)
+        y_index = np.searchsorted(classes, y)
+        sample_weight = self._sample_weight(
+            sample_weight, X, y_index, classes, fitting_classes=y
+        )
+        rng = check_random_state(self.random_state)
+        (X_train, y_train, weight_train), validation = self._validation_set(
+            eval_set, X, y_index, sample_weight, classes, rng
+        )
+        coef, intercept = self._initial_params(len(classes), X.shape[1], X.dtype)
+        optimizer, history = self._new_optimizer(), TrainingHistory()
+        train(
+            self,
+            (coef, intercept, self.fit_intercept),
+            self._loss,
+            self._penalty(),
+            optimizer,
+            history,
+            X_train,
+            y_train,
+            weight_train,
+            n_epochs=self.max_iter,
+            rng=rng,
+            validation=validation,
+            stopping=True,
+        )
+        self._store(classes, coef, intercept, optimizer, history, rng)
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, classes=None, sample_weight=None, eval_set=None):
+        """Run one epoch of mini-batch SGD over the given data.
+
+        The step-size schedule, the momentum and the loss history continue from
+        the previous call (or from ``fit``); ``early_stopping``, ``tol`` and
+        ``validation_fraction`` do not apply.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            A chunk of training data.
+        y : array-like of shape (n_samples,)
+            Its class labels.
+        classes : array-like of shape (n_classes,), default=None
+            All the classes; required on the first call, optional afterwards
+            (it must then equal ``classes_``).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample weights; within a call they are normalised by their mean.
+        eval_set : tuple (X_val, y_val) or (X_val, y_val, sample_weight_val), \
+default=None
+            Validation data whose loss is appended to ``validation_loss_curve_``.
+
+        Returns
+        -------
+        self : object
+            The updated estimator.
+        """
+        first_call = not hasattr(self, "classes_")
+        if first_call:
+            if classes is None:
+                raise ValueError(
+                    "classes must be passed on the first call to partial_fit "
+                    "(all the labels that will ever be seen)."
+                )
+            classes = np.unique(np.asarray(classes))
+            self._check_n_classes(classes)
+        else:
+            if classes is not None and not np.array_equal(
+                np.unique(np.asarray(classes)), self.classes_
+            ):
+                raise ValueError(
+                    f"classes={np.asarray(classes).tolist()} differs from classes_ "
+                    f"{self.classes_.tolist()} of the previous calls."
+                )
+            classes = self.classes_
+        X = self._validate_X(X, reset=first_call)
+        y_index = self._encode_y(y, classes)
+        if len(y_index) != X.shape[0]:
+            raise ValueError(
+                f"X has {X.shape[0]} samples but y has {len(y_index)} labels."
+            )
+        sample_weight = self._sample_weight(sample_weight, X, y_index, classes)
+        # Work on copies so that an error (divergence) leaves the model as it was.
+        if first_call:
+            coef, intercept = self._initial_params(len(classes), X.shape[1], X.dtype)
+            optimizer, history = self._new_optimizer(), TrainingHistory()
+            rng = check_random_state(self.random_state)
+        else:
+            coef, intercept = self.coef_.copy(), self.intercept_.copy()
+            optimizer = copy.deepcopy(self._optimizer)
+            history = copy.deepcopy(self._history)
+            rng = self._rng
+        validation = None
+        if eval_set is not None:
+            _, validation = self._validation_set(
+                eval_set, X, y_index, sample_weight, classes, rng
+            )
+        train(
+            self,
+            (coef, intercept, self.fit_intercept),
+            self._loss,
+            self._penalty(),
+            optimizer,
+            history,
+            X,
+            y_index,
+            sample_weight,
+            n_epochs=1,
+            rng=rng,
+            validation=validation,
+            stopping=False,
+        )
+        self._store(classes, coef, intercept, optimizer, history, rng)
+        return self
+
+    # -- prediction -------------------------------------------------------------
+
+    def _raw_scores(self, X):
+        check_is_fitted(self)
+        X = self._validate_X(X, reset=False)
+        return raw_scores(X, self.coef_, self.intercept_)
+
+    def decision_function(self, X):
+        """Raw scores: shape (n_samples,) for 2 classes (positive means
+        ``classes_[1]``), else (n_samples, n_classes).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+        """
+        return self._loss.decision_function(self._raw_scores(X))
+
+    def predict(self, X):
+        """Most probable class of each sample.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+        """
+        scores = self.decision_function(X)
+        index = (scores > 0).astype(int) if scores.ndim == 1 else scores.argmax(axis=1)
+        return self.classes_[index]
+
+    def predict_proba(self, X):
+        """Class probabilities, columns in the order of ``classes_``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+        """
+        return self._loss.predict_proba(self._raw_scores(X))
+
+    def predict_log_proba(self, X):
+        """Logarithm of the class probabilities, computed without underflow.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+        """
+        return self._loss.predict_log_proba(self._raw_scores(X))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags

@@ -1,0 +1,29 @@
+"""scikit-learn's estimator checks on every public estimator of sklearn-fer."""
+
+import pytest
+from sklearn.utils.estimator_checks import (
+    check_param_validation,
+    parametrize_with_checks,
+)
+
+from sklearn_fer.linear_model import SGDLogisticRegression, SGDSoftmaxRegression
+from sklearn_fer.preprocessing import FER2013Transformer
+
+ESTIMATORS = [SGDLogisticRegression(), SGDSoftmaxRegression(), FER2013Transformer()]
+
+
+def expected_failed_checks(estimator):
+    # None: with its defaults (one full batch on the checks' tiny data sets),
+    # mini-batch SGD also passes check_sample_weight_equivalence_on_dense_data.
+    return {}
+
+
+@parametrize_with_checks(ESTIMATORS, expected_failed_checks=expected_failed_checks)
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS, ids=lambda e: type(e).__name__)
+def test_param_validation(estimator):
+    # Not part of parametrize_with_checks: constraints must cover every parameter.
+    check_param_validation(type(estimator).__name__, estimator)
