@@ -8,7 +8,6 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.model_selection import StratifiedShuffleSplit
 from sklearn.utils import check_random_state
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
@@ -19,6 +18,7 @@ from sklearn.utils.validation import (
 )
 
 from ..utils._sklearn_api import Interval, StrOptions, _fit_context
+from ..utils._validation import encode_labels, stratified_holdout
 from ._penalty import Penalty
 from ._sgd import SGDOptimizer, TrainingHistory, ValidationSet, raw_scores, train
 
@@ -225,20 +225,6 @@ class BaseSGDLinearClassifier(ClassifierMixin, BaseEstimator):
             dtype=[np.float64, np.float32],
         )
 
-    @staticmethod
-    def _encode_y(y, classes, *, where="y"):
-        """Class indices of ``y`` in ``classes``; unseen labels are an error."""
-        y = np.asarray(y)
-        check_classification_targets(y)
-        unseen = ~np.isin(y, classes)
-        if unseen.any():
-            raise ValueError(
-                f"{where} contains labels not in classes_ {classes.tolist()}: "
-                f"{np.unique(y[unseen]).tolist()} (first at row "
-                f"{int(np.flatnonzero(unseen)[0])})."
-            )
-        return np.searchsorted(classes, y)
-
     def _sample_weight(
         self, sample_weight, X, y_index, classes, *, fitting_classes=None
     ):
@@ -246,15 +232,18 @@ class BaseSGDLinearClassifier(ClassifierMixin, BaseEstimator):
             sample_weight, X, dtype=X.dtype, ensure_non_negative=True
         )
         if self.class_weight is not None:
-            if fitting_classes is None:
+            if isinstance(self.class_weight, str) and fitting_classes is None:
                 raise ValueError(
                     "class_weight='balanced' is not supported by partial_fit: "
                     "compute the weights once with sklearn.utils.class_weight."
                     "compute_class_weight('balanced', classes=classes, y=y) on "
                     "(a large sample of) the whole target and pass them as a dict."
                 )
+            # Only 'balanced' needs the whole target; a dict needs just classes.
             per_class = compute_class_weight(
-                self.class_weight, classes=classes, y=fitting_classes
+                self.class_weight,
+                classes=classes,
+                y=classes if fitting_classes is None else fitting_classes,
             ).astype(X.dtype)
             sample_weight = sample_weight * per_class[y_index]
             if not sample_weight.sum() > 0:
@@ -274,7 +263,7 @@ class BaseSGDLinearClassifier(ClassifierMixin, BaseEstimator):
                     f"sample_weight_val); got a sequence of length {len(eval_set)}."
                 )
             X_val = self._validate_X(eval_set[0], reset=False)
-            y_val = self._encode_y(eval_set[1], classes, where="eval_set's y")
+            y_val = encode_labels(eval_set[1], classes, where="eval_set's y")
             if len(y_val) != X_val.shape[0]:
                 raise ValueError(
                     f"eval_set has {X_val.shape[0]} samples in X but {len(y_val)} "
@@ -291,16 +280,9 @@ class BaseSGDLinearClassifier(ClassifierMixin, BaseEstimator):
             if not self.early_stopping:
                 return (X, y_index, sample_weight), None
             fraction = 0.1
-        splitter = StratifiedShuffleSplit(
-            test_size=fraction, random_state=rng.randint(np.iinfo(np.int32).max)
+        train, val = stratified_holdout(
+            y_index, fraction, rng.randint(np.iinfo(np.int32).max)
         )
-        try:
-            train, val = next(splitter.split(np.zeros((len(y_index), 1)), y_index))
-        except ValueError as exc:
-            raise ValueError(
-                f"Cannot hold out validation_fraction={fraction} of the data, "
-                f"stratified by class: {exc}"
-            ) from exc
         validation = ValidationSet(X[val], y_index[val], sample_weight[val])
         return (X[train], y_index[train], sample_weight[train]), validation
 
@@ -442,7 +424,7 @@ default=None
                 )
             classes = self.classes_
         X = self._validate_X(X, reset=first_call)
-        y_index = self._encode_y(y, classes)
+        y_index = encode_labels(y, classes)
         if len(y_index) != X.shape[0]:
             raise ValueError(
                 f"X has {X.shape[0]} samples but y has {len(y_index)} labels."

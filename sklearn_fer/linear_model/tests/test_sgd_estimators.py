@@ -365,6 +365,11 @@ def test_class_weight_equals_sample_weight(Estimator, breast_cancer):
     assert not np.allclose(balanced.coef_, Estimator(**kwargs).fit(X, y).coef_)
     with pytest.raises(ValueError, match="not supported by partial_fit"):
         Estimator(class_weight="balanced").partial_fit(X, y, classes=[0, 1])
+    streamed = Estimator(class_weight={0: 3.0, 1: 1.0}, **kwargs)
+    streamed.partial_fit(X, y, classes=[0, 1])
+    weighted = Estimator(**kwargs)
+    weighted.partial_fit(X, y, classes=[0, 1], sample_weight=np.where(y == 0, 3.0, 1))
+    np.testing.assert_allclose(streamed.coef_, weighted.coef_, rtol=1e-10)
 
 
 @pytest.mark.parametrize("Estimator", ESTIMATORS)

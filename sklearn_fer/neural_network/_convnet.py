@@ -1,0 +1,448 @@
+"""``ConvNetClassifier``: a small CNN for facial expressions, trained with skorch."""
+
+import math
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils import check_random_state
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+from skorch import NeuralNetClassifier
+from skorch.callbacks import EarlyStopping, LRScheduler
+from skorch.dataset import Dataset
+from skorch.helper import predefined_split
+from torch import nn
+
+from ..utils._sklearn_api import Interval, StrOptions, _fit_context
+from ..utils._validation import encode_labels, stratified_holdout
+from ._module import Augment, FaceConvNet
+
+_OPTIMIZERS = {
+    "adam": torch.optim.Adam,
+    "adamw": torch.optim.AdamW,
+    "sgd": torch.optim.SGD,
+}
+
+
+def _image_shape(n_features):
+    """48 x 48 for FER2013; any square; else one row of pixels."""
+    side = math.isqrt(n_features)
+    return (side, side) if side * side == n_features else (1, n_features)
+
+
+class ConvNetClassifier(ClassifierMixin, BaseEstimator):
+    """Convolutional network for 48 x 48 faces, with on-the-fly augmentation.
+
+    The design of the FER2013 study in ``shared/papers``: blocks of 3 x 3
+    convolutions with batch norm and LeakyReLU, each block closed by 2 x 2 max
+    pooling, then a fully connected layer with dropout and batch norm. Every
+    face is standardised on its own; training batches are flipped, rotated,
+    shifted, scaled and blurred at random (never at predict time). The
+    training loop, history, early stopping and progress display are skorch's;
+    PyTorch and skorch come with the ``cnn`` extra.
+
+    Parameters
+    ----------
+    channels : tuple of int, default=(16, 32, 64, 128)
+        Output channels of each convolution block.
+    convs_per_block : int, default=2
+        Convolutions per block.
+    hidden_units : int, default=256
+        Width of the fully connected layer.
+    dropout : float, default=0.5
+        Dropout before both fully connected layers.
+    negative_slope : float, default=0.1
+        Slope of LeakyReLU for negative inputs.
+    optimizer : {'adam', 'adamw', 'sgd'}, default='adam'
+        Optimizer; 'sgd' uses Nesterov momentum 0.9.
+    learning_rate : float, default=1e-3
+        Initial learning rate (the study found 1e-2 overshoots).
+    lr_schedule : {'cosine', 'constant'}, default='cosine'
+        'cosine' anneals the learning rate to 0 over ``max_epochs``.
+    weight_decay : float, default=1e-4
+        L2 weight decay of the optimizer.
+    batch_size : int, default=64
+    max_epochs : int, default=30
+        Epochs of ``fit``; ``partial_fit`` runs one.
+    flip : bool, default=True
+        Mirror half of the training faces left-right.
+    rotation : float, default=10.0
+        Maximum random rotation, in degrees.
+    shift : float, default=0.1
+        Maximum random shift, as a fraction of the image size.
+    scale : float, default=0.1
+        Maximum random zoom in or out, as a fraction.
+    blur : float, default=1.0
+        Maximum sigma (pixels) of a random Gaussian blur; 0 disables it.
+    test_time_flip : bool, default=False
+        Average the scores of each face and its mirror image when predicting.
+    standardize : bool, default=True
+        Standardise each face on its own (zero mean, unit variance) inside the
+        network, which makes it robust to lighting and to the grey scale
+        (0-255 or 0-1). Turn it off only for inputs that are not images.
+    early_stopping : bool, default=False
+        Stop when the validation loss has not improved for ``n_iter_no_change``
+        epochs and restore the best epoch's weights. Validation data come from
+        ``eval_set``, else ``validation_fraction`` (0.1 when None).
+    validation_fraction : float or None, default=None
+        Share of the training data held out (stratified) for the validation
+        loss of every epoch.
+    n_iter_no_change : int, default=5
+        Patience of early stopping, in epochs.
+    device : str, default='cpu'
+        PyTorch device, e.g. 'cuda'. A model trained on a GPU unpickles on a
+        CPU-only machine (on the CPU).
+    random_state : int or None, default=None
+        Seeds weights, shuffling, dropout, augmentation and the validation
+        split: on the CPU, the same seed gives the same weights.
+    verbose : int, default=0
+        1 prints one line per epoch (skorch's table), 2 adds a progress bar.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    n_features_in_ : int
+    image_shape_ : tuple of int
+        The (height, width) the flat rows are read as.
+    net_ : skorch.NeuralNetClassifier
+        The trained network and its history.
+    n_iter_ : int
+        Epochs trained (partial_fit calls included).
+    loss_curve_ : list of float
+        Mean training loss (cross-entropy on augmented faces) per epoch.
+    validation_loss_curve_ : list of float or None
+        Validation cross-entropy per epoch, when a validation set was used.
+    best_iteration_ : int
+        The epoch (from 1) of the lowest validation loss (else training loss).
+
+    Examples
+    --------
+    >>> from sklearn_fer.datasets import make_faces
+    >>> from sklearn_fer.neural_network import ConvNetClassifier
+    >>> X, y = make_faces(200, emotions=["happy", "sad"], random_state=0,
+    ...                   return_X_y=True)
+    >>> model = ConvNetClassifier(channels=(8, 16), max_epochs=2, random_state=0)
+    >>> model.fit(X, y).predict_proba(X[:3]).shape
+    (3, 2)
+    >>> len(model.loss_curve_)
+    2
+    """
+
+    _parameter_constraints: dict = {
+        "channels": [tuple, list],
+        "convs_per_block": [Interval(Integral, 1, None, closed="left")],
+        "hidden_units": [Interval(Integral, 1, None, closed="left")],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "negative_slope": [Interval(Real, 0, None, closed="left")],
+        "optimizer": [StrOptions(set(_OPTIMIZERS))],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "lr_schedule": [StrOptions({"cosine", "constant"})],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "flip": ["boolean"],
+        "rotation": [Interval(Real, 0, 180, closed="both")],
+        "shift": [Interval(Real, 0, 1, closed="left")],
+        "scale": [Interval(Real, 0, 1, closed="left")],
+        "blur": [Interval(Real, 0, None, closed="left")],
+        "test_time_flip": ["boolean"],
+        "standardize": ["boolean"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither"), None],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "device": [str],
+        "random_state": [Interval(Integral, 0, None, closed="left"), None],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        *,
+        channels=(16, 32, 64, 128),
+        convs_per_block=2,
+        hidden_units=256,
+        dropout=0.5,
+        negative_slope=0.1,
+        optimizer="adam",
+        learning_rate=1e-3,
+        lr_schedule="cosine",
+        weight_decay=1e-4,
+        batch_size=64,
+        max_epochs=30,
+        flip=True,
+        rotation=10.0,
+        shift=0.1,
+        scale=0.1,
+        blur=1.0,
+        test_time_flip=False,
+        standardize=True,
+        early_stopping=False,
+        validation_fraction=None,
+        n_iter_no_change=5,
+        device="cpu",
+        random_state=None,
+        verbose=0,
+    ):
+        self.channels = channels
+        self.convs_per_block = convs_per_block
+        self.hidden_units = hidden_units
+        self.dropout = dropout
+        self.negative_slope = negative_slope
+        self.optimizer = optimizer
+        self.learning_rate = learning_rate
+        self.lr_schedule = lr_schedule
+        self.weight_decay = weight_decay
+        self.batch_size = batch_size
+        self.max_epochs = max_epochs
+        self.flip = flip
+        self.rotation = rotation
+        self.shift = shift
+        self.scale = scale
+        self.blur = blur
+        self.test_time_flip = test_time_flip
+        self.standardize = standardize
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # -- data ---------------------------------------------------------------------
+
+    @staticmethod
+    def _flatten_images(X):
+        if isinstance(X, np.ndarray) and X.ndim == 3:
+            return X.reshape(len(X), -1)  # (n, 48, 48) images
+        return X
+
+    def _validate_X(self, X, *, reset):
+        return validate_data(
+            self, self._flatten_images(X), reset=reset, dtype=np.float32
+        )
+
+    def _validation(self, X, y, classes, eval_set, seed):
+        """Training part and skorch's train_split for the validation data."""
+        if eval_set is not None:
+            X_val = self._validate_X(eval_set[0], reset=False)
+            y_val = encode_labels(eval_set[1], classes, where="eval_set's y")
+            return X, y, predefined_split(Dataset(X_val, y_val))
+        fraction = self.validation_fraction
+        if fraction is None and self.early_stopping:
+            fraction = 0.1
+        if fraction is None:
+            return X, y, None
+        train, val = stratified_holdout(y, fraction, seed)
+        return X[train], y[train], predefined_split(Dataset(X[val], y[val]))
+
+    # -- network ------------------------------------------------------------------
+
+    def _build_net(self, image_shape, n_classes, train_split, n_train):
+        optimizer_kwargs = {"optimizer__weight_decay": self.weight_decay}
+        if self.optimizer == "sgd":
+            optimizer_kwargs.update(optimizer__momentum=0.9, optimizer__nesterov=True)
+        callbacks = []
+        if self.lr_schedule == "cosine":
+            callbacks.append(
+                (
+                    "lr_schedule",
+                    LRScheduler(
+                        torch.optim.lr_scheduler.CosineAnnealingLR,
+                        T_max=self.max_epochs,
+                    ),
+                )
+            )
+        if self.early_stopping and train_split is not None:
+            callbacks.append(
+                (
+                    "early_stopping",
+                    EarlyStopping(
+                        monitor="valid_loss",
+                        patience=self.n_iter_no_change,
+                        load_best=True,
+                        sink=print if self.verbose else (lambda *_: None),
+                    ),
+                )
+            )
+        if self.verbose > 1:
+            from skorch.callbacks import ProgressBar
+
+            callbacks.append(("progress", ProgressBar()))
+        return NeuralNetClassifier(
+            module=FaceConvNet,
+            module__image_shape=image_shape,
+            module__n_classes=n_classes,
+            module__channels=tuple(self.channels),
+            module__convs_per_block=self.convs_per_block,
+            module__hidden_units=self.hidden_units,
+            module__dropout=self.dropout,
+            module__negative_slope=self.negative_slope,
+            module__augment=Augment(
+                self.flip, self.rotation, self.shift, self.scale, self.blur
+            ),
+            module__test_time_flip=self.test_time_flip,
+            module__standardize=self.standardize,
+            criterion=nn.CrossEntropyLoss,
+            optimizer=_OPTIMIZERS[self.optimizer],
+            lr=self.learning_rate,
+            batch_size=self.batch_size,
+            max_epochs=self.max_epochs,
+            train_split=train_split,
+            callbacks=callbacks,
+            classes=np.arange(n_classes),
+            iterator_train__shuffle=True,
+            # Batch norm cannot train on a last batch of one face.
+            iterator_train__drop_last=n_train > self.batch_size,
+            device=self.device,
+            verbose=self.verbose,
+            **optimizer_kwargs,
+        )
+
+    def _seed(self):
+        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        torch.manual_seed(seed)
+        return seed
+
+    @staticmethod
+    def _check_n_samples(X):
+        if X.shape[0] < 2:
+            raise ValueError(
+                f"ConvNetClassifier needs at least 2 samples to train (batch "
+                f"norm), got {X.shape[0]} sample."
+            )
+
+    def _store(self, net, classes, image_shape):
+        """Set the fitted attributes, only once training has succeeded."""
+        self.net_ = net
+        self.classes_ = classes
+        self.image_shape_ = image_shape
+        history = net.history
+        self.loss_curve_ = [float(row["train_loss"]) for row in history]
+        # NaN for the partial_fit epochs that had no eval_set.
+        validation = [float(row.get("valid_loss", np.nan)) for row in history]
+        has_validation = not np.isnan(validation).all()
+        self.validation_loss_curve_ = validation if has_validation else None
+        monitored = self.validation_loss_curve_ or self.loss_curve_
+        self.best_iteration_ = int(np.nanargmin(monitored)) + 1
+        self.n_iter_ = len(self.loss_curve_)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, eval_set=None):
+        """Train the network for ``max_epochs`` epochs (or until early stopping).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, 2304) or (n_samples, 48, 48)
+            Faces; grey levels in any scale (each face is standardised).
+        y : array-like of shape (n_samples,)
+            Labels of any type.
+        eval_set : tuple (X_val, y_val), default=None
+            Validation data for ``validation_loss_curve_`` and early stopping.
+
+        Returns
+        -------
+        self : object
+        """
+        X, y = validate_data(
+            self, self._flatten_images(X), y, reset=True, dtype=np.float32
+        )
+        self._check_n_samples(X)
+        check_classification_targets(y)
+        classes = np.unique(y)
+        if len(classes) < 2:
+            raise ValueError(
+                "ConvNetClassifier needs at least 2 classes, got only one class: "
+                f"{classes[0]!r}."
+            )
+        y_index = encode_labels(y, classes)
+        seed = self._seed()
+        X_train, y_train, train_split = self._validation(
+            X, y_index, classes, eval_set, seed
+        )
+        image_shape = _image_shape(X.shape[1])
+        net = self._build_net(image_shape, len(classes), train_split, len(y_train))
+        net.fit(X_train, y_train)
+        self._store(net, classes, image_shape)
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, classes=None, eval_set=None):
+        """Train for one epoch on the given faces.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, 2304) or (n_samples, 48, 48)
+        y : array-like of shape (n_samples,)
+        classes : array-like, default=None
+            All the labels; required on the first call.
+        eval_set : tuple (X_val, y_val), default=None
+            Validation data whose loss is recorded for this epoch.
+
+        Returns
+        -------
+        self : object
+        """
+        first_call = not hasattr(self, "net_")
+        if first_call and classes is None:
+            raise ValueError("classes must be passed on the first call to partial_fit.")
+        X = self._validate_X(X, reset=first_call)
+        self._check_n_samples(X)
+        if first_call:
+            classes = np.unique(np.asarray(classes))
+            if len(classes) < 2:
+                raise ValueError("classes must hold at least 2 classes.")
+            image_shape = _image_shape(X.shape[1])
+        else:
+            classes, image_shape = self.classes_, self.image_shape_
+        y_index = encode_labels(y, classes)
+        train_split = None
+        if eval_set is not None:
+            _, _, train_split = self._validation(X, y_index, classes, eval_set, 0)
+        if first_call:
+            self._seed()
+            net = self._build_net(image_shape, len(classes), train_split, len(y_index))
+            net.initialize()
+        else:
+            net = self.net_
+            net.set_params(train_split=train_split)
+        net.partial_fit(X, y_index, epochs=1)
+        self._store(net, classes, image_shape)
+        return self
+
+    # -- prediction ------------------------------------------------------------------
+
+    def predict_proba(self, X):
+        """Class probabilities, columns in the order of ``classes_``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, 2304) or (n_samples, 48, 48)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+        """
+        check_is_fitted(self)
+        X = self._validate_X(X, reset=False)
+        return self.net_.predict_proba(X).astype(np.float64)
+
+    def predict(self, X):
+        """Most probable class of each face.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, 2304) or (n_samples, 48, 48)
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+        """
+        proba = self.predict_proba(X)  # checks that the model is fitted first
+        return self.classes_[proba.argmax(axis=1)]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.non_deterministic = self.device != "cpu"
+        return tags

@@ -1,0 +1,238 @@
+"""ConvNetClassifier: estimator checks, learning, augmentation, history, persistence."""
+
+import pickle
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("skorch")
+
+from sklearn.base import clone  # noqa: E402
+from sklearn.metrics import log_loss  # noqa: E402
+from sklearn.model_selection import GridSearchCV, cross_validate  # noqa: E402
+from sklearn.pipeline import make_pipeline  # noqa: E402
+from sklearn.preprocessing import StandardScaler  # noqa: E402
+from sklearn.utils.estimator_checks import (  # noqa: E402
+    check_param_validation,
+    parametrize_with_checks,
+)
+
+from sklearn_fer.datasets import make_faces  # noqa: E402
+from sklearn_fer.linear_model import SGDSoftmaxRegression  # noqa: E402
+from sklearn_fer.neural_network import ConvNetClassifier  # noqa: E402
+from sklearn_fer.neural_network._module import (  # noqa: E402
+    Augment,
+    affine_transform,
+    gaussian_blur,
+)
+
+#: A network small enough for the checks' many fits to take seconds.
+TINY = dict(channels=(4,), convs_per_block=1, hidden_units=8, batch_size=16)
+
+
+#: The checks' data are rows of 2 to 10 numbers, not faces: per-row
+#: standardisation and image augmentation (mirroring swaps features) would erase
+#: what tells their classes apart, and dropout on 8 units only adds noise.
+NOT_IMAGES = dict(
+    standardize=False, flip=False, rotation=0, shift=0, scale=0, blur=0, dropout=0
+)
+
+
+@parametrize_with_checks(
+    [
+        ConvNetClassifier(
+            **TINY, **NOT_IMAGES, max_epochs=20, learning_rate=1e-2, random_state=0
+        )
+    ]
+)
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
+
+
+def test_param_validation():
+    check_param_validation("ConvNetClassifier", ConvNetClassifier(**TINY))
+
+
+@pytest.fixture(scope="module")
+def faces():
+    X, y = make_faces(
+        900, emotions=["happy", "sad", "surprise"], random_state=0, return_X_y=True
+    )
+    return X[:600], y[:600], X[600:], y[600:]
+
+
+SMALL = dict(
+    channels=(8, 16, 32),
+    convs_per_block=1,
+    hidden_units=32,
+    batch_size=32,
+    learning_rate=3e-3,
+    random_state=0,
+)
+
+
+def test_learns_better_than_a_linear_model():
+    X, y = make_faces(2500, random_state=0, return_X_y=True)
+    X, y, X_test, y_test = X[:2000], y[:2000], X[2000:], y[2000:]
+    cnn = ConvNetClassifier(
+        channels=(8, 16, 32),
+        convs_per_block=1,
+        hidden_units=32,
+        dropout=0.2,
+        batch_size=32,
+        learning_rate=1e-2,
+        max_epochs=10,
+        random_state=0,
+    ).fit(X, y)
+    linear = make_pipeline(
+        StandardScaler(),
+        SGDSoftmaxRegression(batch_size=32, max_iter=30, random_state=0),
+    ).fit(X / 255.0, y)
+    # Measured: 0.76 against 0.61 (chance 0.14).
+    assert cnn.score(X_test, y_test) > linear.score(X_test / 255.0, y_test) + 0.08
+    assert cnn.loss_curve_[-1] < cnn.loss_curve_[0]
+
+
+def test_flip_and_rotation_are_exact():
+    image = torch.arange(36, dtype=torch.float32).reshape(1, 1, 6, 6)
+    ones = torch.ones(1)
+    no_shift = torch.zeros(1, 2)
+    flipped = affine_transform(image, torch.tensor([True]), 0 * ones, no_shift, ones)
+    torch.testing.assert_close(flipped, image.flip(-1))
+    rotated = affine_transform(image, torch.tensor([False]), 90 * ones, no_shift, ones)
+    torch.testing.assert_close(rotated, torch.rot90(image, k=1, dims=(2, 3)))
+    same = affine_transform(image, torch.tensor([False]), 0 * ones, no_shift, ones)
+    torch.testing.assert_close(same, image)
+
+
+def test_blur_keeps_constant_images_and_sigma_zero():
+    images = torch.rand(3, 1, 8, 8)
+    unchanged = gaussian_blur(images, torch.zeros(3))
+    torch.testing.assert_close(unchanged, images)
+    flat = torch.full((2, 1, 8, 8), 0.3)
+    torch.testing.assert_close(gaussian_blur(flat, torch.tensor([0.5, 2.0])), flat)
+    blurred = gaussian_blur(images, torch.full((3,), 1.5))
+    assert blurred.std() < images.std()
+
+
+def test_augmentation_only_in_training_mode():
+    augment = Augment(flip=True, rotation=20, shift=0.1, scale=0.1, blur=1.0)
+    images = torch.rand(8, 1, 12, 12)
+    augment.train()
+    assert not torch.allclose(augment(images), images)
+    augment.eval()
+    assert augment(images) is images
+
+
+def test_predictions_are_deterministic_and_unaugmented(faces):
+    X, y, X_test, _ = faces
+    model = ConvNetClassifier(max_epochs=1, **SMALL).fit(X, y)
+    np.testing.assert_array_equal(
+        model.predict_proba(X_test), model.predict_proba(X_test)
+    )
+    module = model.net_.module_
+    assert not module.training
+
+
+def test_same_seed_same_weights(faces):
+    X, y, _, _ = faces
+    first = ConvNetClassifier(max_epochs=2, **SMALL).fit(X[:200], y[:200])
+    second = ConvNetClassifier(max_epochs=2, **SMALL).fit(X[:200], y[:200])
+    for a, b in zip(
+        first.net_.module_.state_dict().values(),
+        second.net_.module_.state_dict().values(),
+        strict=True,
+    ):
+        torch.testing.assert_close(a, b, rtol=0, atol=0)
+
+
+def test_images_and_string_labels(faces):
+    X, y, _, _ = faces
+    names = np.array(["happy", "sad", "surprise"])[y]
+    model = ConvNetClassifier(max_epochs=1, **SMALL).fit(X.reshape(-1, 48, 48), names)
+    assert list(model.classes_) == ["happy", "sad", "surprise"]
+    assert model.n_features_in_ == 2304 and model.image_shape_ == (48, 48)
+    assert set(model.predict(X[:10].reshape(-1, 48, 48))) <= set(names)
+
+
+def test_history_validation_and_early_stopping(faces):
+    X, y, X_val, y_val = faces
+    model = ConvNetClassifier(max_epochs=3, validation_fraction=0.2, **SMALL).fit(X, y)
+    assert (
+        len(model.loss_curve_)
+        == len(model.validation_loss_curve_)
+        == model.n_iter_
+        == 3
+    )
+    stopped = ConvNetClassifier(
+        max_epochs=40,
+        early_stopping=True,
+        n_iter_no_change=2,
+        lr_schedule="constant",
+        **{**SMALL, "learning_rate": 3e-2},
+    ).fit(X, y, eval_set=(X_val, y_val))
+    curve = stopped.validation_loss_curve_
+    assert stopped.best_iteration_ == int(np.argmin(curve)) + 1
+    assert stopped.n_iter_ < 40
+    assert log_loss(y_val, stopped.predict_proba(X_val)) == pytest.approx(
+        min(curve), rel=1e-3
+    )
+
+
+def test_partial_fit(faces):
+    X, y, X_val, y_val = faces
+    model = ConvNetClassifier(**SMALL)
+    with pytest.raises(ValueError, match="classes must be passed"):
+        model.partial_fit(X, y)
+    model.partial_fit(X[:300], y[:300], classes=[0, 1, 2])
+    model.partial_fit(X[300:], y[300:], eval_set=(X_val, y_val))
+    assert model.n_iter_ == 2 == len(model.loss_curve_)
+    assert np.isnan(model.validation_loss_curve_[0])
+    assert model.validation_loss_curve_[1] > 0
+    with pytest.raises(ValueError, match="labels not in classes_"):
+        model.partial_fit(X[:5], [0, 1, 2, 3, 0])
+    with pytest.raises(ValueError, match="X has 100 features"):
+        model.partial_fit(X[:5, :100], y[:5])
+
+
+def test_grid_search_cross_validate_and_pickle(faces):
+    X, y, X_test, _ = faces
+    model = ConvNetClassifier(max_epochs=1, **SMALL)
+    search = GridSearchCV(model, {"dropout": [0.0, 0.5]}, cv=2).fit(X[:300], y[:300])
+    assert set(search.cv_results_["params"][0]) == {"dropout"}
+    scores = cross_validate(model, X[:300], y[:300], cv=2)
+    assert len(scores["test_score"]) == 2
+    fitted = clone(model).fit(X, y)
+    restored = pickle.loads(pickle.dumps(fitted))
+    np.testing.assert_array_equal(
+        restored.predict_proba(X_test), fitted.predict_proba(X_test)
+    )
+
+
+def test_test_time_flip_makes_mirror_images_agree(faces):
+    X, y, X_test, _ = faces
+    faces_test = X_test[:20]
+    mirrored = faces_test.reshape(-1, 48, 48)[:, :, ::-1].reshape(20, -1)
+    model = ConvNetClassifier(max_epochs=1, **SMALL).fit(X, y)
+    assert not np.allclose(
+        model.predict_proba(faces_test), model.predict_proba(mirrored)
+    )
+    with_flip = ConvNetClassifier(max_epochs=1, test_time_flip=True, **SMALL).fit(X, y)
+    np.testing.assert_allclose(
+        with_flip.predict_proba(faces_test),
+        with_flip.predict_proba(mirrored),
+        rtol=1e-5,
+    )
+
+
+def test_bad_input():
+    X, y = make_faces(20, random_state=0, return_X_y=True)
+    with pytest.raises(ValueError, match="at least 2 samples"):
+        ConvNetClassifier(**TINY).fit(X[:1], y[:1])
+    with pytest.raises(ValueError, match="only one class"):
+        ConvNetClassifier(**TINY).fit(X, np.zeros(20))
+    bad = X.astype(float)
+    bad[2, 5] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        ConvNetClassifier(**TINY).fit(bad, y)

@@ -1,0 +1,17 @@
+"""The core never imports its optional extras at module load."""
+
+import subprocess
+import sys
+
+
+def test_core_imports_no_optional_dependency():
+    code = (
+        "import sys, sklearn_fer, sklearn_fer.datasets, sklearn_fer.linear_model, "
+        "sklearn_fer.preprocessing, sklearn_fer._cli\n"
+        "heavy = {'torch', 'skorch', 'matplotlib', 'PIL', 'dask'} & set(sys.modules)\n"
+        "print(sorted(heavy))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
