@@ -214,10 +214,6 @@ def train(
     stopping : bool
         Apply the convergence test (``tol``, ``n_iter_no_change``), early
         stopping and the 'adaptive' schedule; False for ``partial_fit``.
-
-    Returns
-    -------
-    n_epochs_run : int
     """
     coef, intercept, _ = model
     tol = estimator.tol
@@ -303,4 +299,3 @@ def train(
             ConvergenceWarning,
             stacklevel=3,
         )
-    return epoch
