@@ -49,11 +49,10 @@ def run(path, task):
     per_second = len(X_test) / (time.perf_counter() - started)
     accuracy = accuracy_score(y_test, predicted)
     # The same trained network, scored again with test-time flip averaging.
-    model.net_.module_.test_time_flip = True
+    model.set_params(test_time_flip=True)
     started = time.perf_counter()
     flipped = model.predict(X_test)
     flip_per_second = len(X_test) / (time.perf_counter() - started)
-    model.net_.module_.test_time_flip = False
     print(f"\ntraining: {minutes:.1f} min, {np.mean(durations):.1f} s per epoch")
     print("loss per epoch (training | PublicTest):")
     for epoch, (train_loss, test_loss) in enumerate(

@@ -293,12 +293,15 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
             callbacks=callbacks,
             classes=np.arange(n_classes),
             iterator_train__shuffle=True,
-            # Batch norm cannot train on a last batch of one face.
-            iterator_train__drop_last=n_train > self.batch_size,
+            iterator_train__drop_last=self._drop_last(n_train),
             device=self.device,
             verbose=self.verbose,
             **optimizer_kwargs,
         )
+
+    def _drop_last(self, n_train):
+        """Drop the incomplete last batch: batch norm cannot train on one face."""
+        return n_train > self.batch_size
 
     def _seed(self):
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
@@ -407,6 +410,10 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
         else:
             net = self.net_
             net.set_params(train_split=train_split)
+            # Per call: each chunk has its own size, hence its own last batch.
+            # skorch keeps iterator options as plain attributes; its set_params
+            # would take the prefix for a module parameter and fail.
+            net.iterator_train__drop_last = self._drop_last(len(y_index))
         net.partial_fit(X, y_index, epochs=1)
         self._store(net, classes, image_shape)
         return self
@@ -426,6 +433,8 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)
+        # A prediction-time option: set_params(test_time_flip=...) after fit counts.
+        self.net_.module_.test_time_flip = self.test_time_flip
         return self.net_.predict_proba(X).astype(np.float64)
 
     def predict(self, X):

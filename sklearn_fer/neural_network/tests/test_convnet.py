@@ -190,6 +190,11 @@ def test_partial_fit(faces):
     assert model.n_iter_ == 2 == len(model.loss_curve_)
     assert np.isnan(model.validation_loss_curve_[0])
     assert model.validation_loss_curve_[1] > 0
+    # A chunk of batch_size + 1 faces after one smaller than a batch: its last
+    # batch (one face) must be dropped, not fed to batch norm.
+    chunked = ConvNetClassifier(**SMALL).partial_fit(X[:20], y[:20], classes=[0, 1, 2])
+    chunked.partial_fit(X[:33], y[:33])
+    assert chunked.n_iter_ == 2
     with pytest.raises(ValueError, match="labels not in classes_"):
         model.partial_fit(X[:5], [0, 1, 2, 3, 0])
     with pytest.raises(ValueError, match="X has 100 features"):
@@ -215,15 +220,15 @@ def test_test_time_flip_makes_mirror_images_agree(faces):
     faces_test = X_test[:20]
     mirrored = faces_test.reshape(-1, 48, 48)[:, :, ::-1].reshape(20, -1)
     model = ConvNetClassifier(max_epochs=1, **SMALL).fit(X, y)
-    assert not np.allclose(
-        model.predict_proba(faces_test), model.predict_proba(mirrored)
-    )
-    with_flip = ConvNetClassifier(max_epochs=1, test_time_flip=True, **SMALL).fit(X, y)
+    plain = model.predict_proba(faces_test)
+    assert not np.allclose(plain, model.predict_proba(mirrored))
+    # A prediction-time option: it applies to an already fitted model.
+    model.set_params(test_time_flip=True)
     np.testing.assert_allclose(
-        with_flip.predict_proba(faces_test),
-        with_flip.predict_proba(mirrored),
-        rtol=1e-5,
+        model.predict_proba(faces_test), model.predict_proba(mirrored), rtol=1e-5
     )
+    model.set_params(test_time_flip=False)
+    np.testing.assert_array_equal(model.predict_proba(faces_test), plain)
 
 
 def test_bad_input():
