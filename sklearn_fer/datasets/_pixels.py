@@ -31,6 +31,14 @@ def pixel_feature_names(style: str = "index") -> np.ndarray:
     Returns
     -------
     names : ndarray of str, shape (2304,)
+
+    Examples
+    --------
+    >>> from sklearn_fer.datasets import pixel_feature_names
+    >>> pixel_feature_names()[[0, -1]]
+    array(['pixel_0', 'pixel_2303'], dtype=object)
+    >>> pixel_feature_names("row_col")[[1, 48]]
+    array(['pixel_r00_c01', 'pixel_r01_c00'], dtype=object)
     """
     if style == "index":
         return np.array([f"pixel_{i}" for i in range(N_PIXELS)], dtype=object)
@@ -79,6 +87,18 @@ def parse_pixel_rows(
         Naming the first offending rows and what is wrong with each: a wrong
         number of values, a token that is not an integer, a value outside
         0-255, an empty or missing string.
+
+    Examples
+    --------
+    >>> from sklearn_fer.datasets import parse_pixel_rows
+    >>> pixels = parse_pixel_rows(["0 " * 2303 + "255", "7 " * 2304])
+    >>> pixels.shape, pixels.dtype, pixels[0, -1], pixels[1, 0]
+    ((2, 2304), dtype('uint8'), np.uint8(255), np.uint8(7))
+    >>> parse_pixel_rows(["1 2 3"])
+    Traceback (most recent call last):
+    ...
+    ValueError: 1 invalid pixel string...
+      row 0: 3 values, expected 2304
     """
     n_rows = len(rows)
     if n_rows == 0:

@@ -264,6 +264,10 @@ def train(
                     validation.sample_weight,
                 )
             )
+        elif history.validation_loss is not None:
+            # A partial_fit call without eval_set after one with it: keep the
+            # two curves aligned epoch by epoch.
+            history.validation_loss.append(np.nan)
         monitored = (
             history.validation_loss[-1] if validation is not None else history.loss[-1]
         )

@@ -59,6 +59,9 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
         Optimizer; 'sgd' uses Nesterov momentum 0.9.
     learning_rate : float, default=1e-3
         Initial learning rate (the study found 1e-2 overshoots).
+    label_smoothing : float, default=0.0
+        Label smoothing of the cross-entropy (training and validation loss);
+        0 is plain cross-entropy.
     lr_schedule : {'cosine', 'constant'}, default='cosine'
         'cosine' anneals the learning rate to 0 over ``max_epochs``.
     weight_decay : float, default=1e-4
@@ -138,6 +141,7 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
         "negative_slope": [Interval(Real, 0, None, closed="left")],
         "optimizer": [StrOptions(set(_OPTIMIZERS))],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "label_smoothing": [Interval(Real, 0, 1, closed="left")],
         "lr_schedule": [StrOptions({"cosine", "constant"})],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
@@ -167,6 +171,7 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
         negative_slope=0.1,
         optimizer="adam",
         learning_rate=1e-3,
+        label_smoothing=0.0,
         lr_schedule="cosine",
         weight_decay=1e-4,
         batch_size=64,
@@ -192,6 +197,7 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
         self.negative_slope = negative_slope
         self.optimizer = optimizer
         self.learning_rate = learning_rate
+        self.label_smoothing = label_smoothing
         self.lr_schedule = lr_schedule
         self.weight_decay = weight_decay
         self.batch_size = batch_size
@@ -285,6 +291,7 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
             module__test_time_flip=self.test_time_flip,
             module__standardize=self.standardize,
             criterion=nn.CrossEntropyLoss,
+            criterion__label_smoothing=self.label_smoothing,
             optimizer=_OPTIMIZERS[self.optimizer],
             lr=self.learning_rate,
             batch_size=self.batch_size,

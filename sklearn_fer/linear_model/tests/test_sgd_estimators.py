@@ -214,6 +214,21 @@ def test_eval_set_loss_is_the_log_loss_of_the_final_model(Estimator, breast_canc
 
 
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_partial_fit_curves_stay_aligned_with_and_without_eval_set(
+    Estimator, breast_cancer
+):
+    X, y = breast_cancer
+    model = Estimator(random_state=0)
+    model.partial_fit(X[:200], y[:200], classes=np.unique(y))
+    model.partial_fit(X[200:400], y[200:400], eval_set=(X[400:], y[400:]))
+    model.partial_fit(X[:200], y[:200])
+    assert len(model.loss_curve_) == len(model.validation_loss_curve_) == 3
+    assert np.isnan(model.validation_loss_curve_[0])
+    assert np.isfinite(model.validation_loss_curve_[1])
+    assert np.isnan(model.validation_loss_curve_[2])
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
 def test_early_stopping_restores_the_best_epoch(Estimator):
     # Few samples, many features, no penalty and a large step: it overfits.
     X, y = make_classification(

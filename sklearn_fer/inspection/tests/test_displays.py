@@ -1,0 +1,122 @@
+"""Displays render on Agg and plot the estimator's own numbers."""
+
+import numpy as np
+import pytest
+
+matplotlib = pytest.importorskip("matplotlib")
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+from sklearn.pipeline import make_pipeline  # noqa: E402
+from sklearn.preprocessing import StandardScaler  # noqa: E402
+
+from sklearn_fer.datasets import EMOTIONS, make_faces  # noqa: E402
+from sklearn_fer.inspection import (  # noqa: E402
+    CoefImageDisplay,
+    FaceGridDisplay,
+    LossCurveDisplay,
+)
+from sklearn_fer.linear_model import (  # noqa: E402
+    SGDLogisticRegression,
+    SGDSoftmaxRegression,
+)
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+@pytest.fixture(scope="module")
+def faces():
+    X, y = make_faces(400, random_state=0, return_X_y=True)
+    return X / np.float32(255), y
+
+
+def test_loss_curve_lines_are_the_estimator_curves(faces):
+    X, y = faces
+    model = SGDSoftmaxRegression(validation_fraction=0.2, max_iter=5, tol=None)
+    model.fit(X, y)
+    display = LossCurveDisplay.from_estimator(model)
+    train, validation = display.lines_
+    np.testing.assert_array_equal(train.get_xdata(), np.arange(1, 6))
+    np.testing.assert_allclose(train.get_ydata(), model.loss_curve_)
+    np.testing.assert_allclose(validation.get_ydata(), model.validation_loss_curve_)
+    assert display.ax_.get_xlabel() == "epoch"
+    assert display.figure_ is display.ax_.figure
+
+
+def test_several_estimators_on_one_axis_and_pipelines(faces):
+    X, y = faces
+    first = make_pipeline(StandardScaler(), SGDSoftmaxRegression(max_iter=3, tol=None))
+    second = SGDSoftmaxRegression(max_iter=4, tol=None, eta0=0.001)
+    display = LossCurveDisplay.from_estimator(first.fit(X, y), name="scaled")
+    other = LossCurveDisplay.from_estimator(second.fit(X, y), ax=display.ax_)
+    assert other.ax_ is display.ax_
+    assert len(display.ax_.get_lines()) == 2  # no validation curves
+    labels = [t.get_text() for t in display.ax_.get_legend().get_texts()]
+    assert labels == ["scaled: training", "SGDSoftmaxRegression: training"]
+    np.testing.assert_allclose(other.lines_[0].get_ydata(), second.loss_curve_)
+
+
+def test_partial_validation_points_skip_nans():
+    display = LossCurveDisplay(
+        loss=[3.0, 2.0, 1.0], validation_loss=[np.nan, 2.5, np.nan]
+    ).plot()
+    np.testing.assert_array_equal(display.lines_[1].get_xdata(), [2])
+    np.testing.assert_array_equal(display.lines_[1].get_ydata(), [2.5])
+
+
+def test_loss_curve_needs_a_history():
+    from sklearn.linear_model import LogisticRegression
+
+    model = LogisticRegression().fit([[0.0], [1.0]], [0, 1])
+    with pytest.raises(TypeError, match="loss_curve_"):
+        LossCurveDisplay.from_estimator(model)
+
+
+def test_coef_images_show_the_weights(faces):
+    X, y = faces
+    model = SGDSoftmaxRegression(max_iter=3, tol=None).fit(X, y)
+    display = CoefImageDisplay.from_estimator(model, class_names=EMOTIONS)
+    assert [ax.get_title() for ax in display.axes_[:7]] == list(EMOTIONS)
+    np.testing.assert_allclose(
+        display.images_[3].get_array(), model.coef_[3].reshape(48, 48)
+    )
+    low, high = display.images_[0].get_clim()
+    assert low == -high == -np.abs(model.coef_).max()
+
+
+def test_binary_model_has_one_weight_image(faces):
+    X, y = faces
+    model = SGDLogisticRegression(max_iter=3, tol=None)
+    model.fit(X, np.where(y == 3, "happy", "not happy"))
+    display = CoefImageDisplay.from_estimator(make_pipeline(model))
+    assert [image.get_array().shape for image in display.images_] == [(48, 48)]
+    assert display.axes_[0].get_title() == "not happy"  # classes_[1]
+
+
+def test_coef_images_need_pixel_weights():
+    model = SGDSoftmaxRegression(max_iter=2, tol=None).fit(
+        np.random.RandomState(0).rand(30, 5), np.arange(30) % 3
+    )
+    with pytest.raises(ValueError, match="one weight per pixel"):
+        CoefImageDisplay.from_estimator(model)
+
+
+def test_face_grid_titles_and_wrong_predictions_in_red(faces):
+    X, y = faces
+    model = SGDSoftmaxRegression(max_iter=3, tol=None).fit(X, y)
+    display = FaceGridDisplay.from_estimator(
+        model, X, y, n_faces=10, class_names=EMOTIONS, random_state=0
+    )
+    assert len(display.axes_) == 10
+    for ax, image, true, predicted in zip(
+        display.axes_, display.images, display.y_true, display.y_pred, strict=True
+    ):
+        np.testing.assert_array_equal(
+            ax.get_images()[0].get_array(), image.reshape(48, 48)
+        )
+        assert ax.get_title() == f"{true}\npred: {predicted}"
+        wrong = true != predicted
+        assert (ax.title.get_color() == "tab:red") == wrong

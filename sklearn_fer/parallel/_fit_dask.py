@@ -1,0 +1,165 @@
+"""``fit_dask``: one chain of ``partial_fit`` tasks over the blocks of a Dask array."""
+
+import copy
+
+import dask
+import dask.array as da
+import numpy as np
+
+
+def _partial_fit_block(estimator, X, y, sample_weight, kwargs):
+    # A task must not mutate its input: Dask may keep the previous model (or
+    # recompute a task after a worker is lost), so train a copy.
+    estimator = copy.deepcopy(estimator)
+    if sample_weight is not None:
+        kwargs = {**kwargs, "sample_weight": sample_weight}
+    return estimator.partial_fit(X, y, **kwargs)
+
+
+def _row_blocks(collection, name):
+    """The delayed row blocks of a Dask array / DataFrame / Series, and their sizes."""
+    if isinstance(collection, da.Array):
+        if collection.ndim == 2 and collection.numblocks[1] != 1:
+            # partial_fit needs whole rows: one block across the columns.
+            collection = collection.rechunk({1: -1})
+        sizes = collection.chunks[0]
+        if any(np.isnan(size) for size in sizes):
+            raise ValueError(
+                f"{name} has blocks of unknown length; call "
+                f"{name}.compute_chunk_sizes() first."
+            )
+        return list(collection.to_delayed().ravel()), tuple(sizes)
+    if hasattr(collection, "to_delayed") and hasattr(collection, "npartitions"):
+        return list(collection.to_delayed()), None  # Dask DataFrame / Series
+    raise TypeError(
+        f"{name} must be a dask.array.Array or a Dask DataFrame / Series, got "
+        f"{type(collection).__name__}. For in-memory data call partial_fit in a "
+        "loop (or fit) directly."
+    )
+
+
+def _aligned_blocks(X, other, name, x_sizes):
+    """Blocks of ``y`` / ``sample_weight`` row-aligned with those of ``X``."""
+    if other is None:
+        return None
+    if isinstance(other, da.Array) and x_sizes is not None:
+        if other.shape[0] != sum(x_sizes):
+            raise ValueError(
+                f"X has {sum(x_sizes)} rows but {name} has {other.shape[0]}."
+            )
+        other = other.rechunk({0: x_sizes})
+    blocks, _ = _row_blocks(other, name)
+    if len(blocks) != len(X):
+        raise ValueError(
+            f"X has {len(X)} blocks (partitions) but {name} has {len(blocks)}; "
+            f"give them the same partitions."
+        )
+    return blocks
+
+
+def fit_dask(
+    estimator,
+    X,
+    y,
+    *,
+    classes=None,
+    sample_weight=None,
+    epochs: int = 1,
+    eval_set=None,
+    compute: bool = True,
+):
+    """Train a ``partial_fit`` estimator over the blocks of a Dask collection.
+
+    The training is one chain of Dask tasks: ``partial_fit`` on the first
+    block, then on the second with the model the first returned, and so on,
+    ``epochs`` times over the blocks in order. Each block is loaded (or
+    computed) on a worker only when its turn comes, so the data stream through
+    the workers and never have to fit in the client's memory, and the result
+    is exactly (bit for bit) what a local loop of ``partial_fit`` over the same
+    blocks gives. It runs on the active scheduler: a ``distributed.Client``
+    when one exists, else Dask's local threads.
+
+    Parameters
+    ----------
+    estimator : estimator with ``partial_fit``
+        Any sklearn-fer estimator (``SGDLogisticRegression``,
+        ``SGDSoftmaxRegression``, ``ConvNetClassifier``) or any other with
+        ``partial_fit``. A fitted estimator is trained further. It is not
+        modified: the trained copy is returned.
+    X : dask.array.Array of shape (n_samples, n_features), or Dask DataFrame
+        Training data; each row block (partition) is one ``partial_fit`` call,
+        so its size sets the memory each task needs.
+    y : dask.array.Array of shape (n_samples,), or Dask Series
+        Labels, re-chunked to the row blocks of ``X`` when needed.
+    classes : array-like, default=None
+        All the labels; required unless ``estimator`` is already fitted.
+    sample_weight : dask.array.Array of shape (n_samples,), default=None
+        Per-sample weights, passed to every ``partial_fit`` call.
+    epochs : int, default=1
+        Passes over the blocks; one ``partial_fit`` call per block and epoch.
+    eval_set : tuple (X_val, y_val), default=None
+        In-memory validation data, passed with the last block of every epoch:
+        ``validation_loss_curve_`` then holds one loss per epoch (NaN for the
+        other calls).
+    compute : bool, default=True
+        Return the trained estimator; with False, the ``dask.delayed`` object
+        of the chain, to compute later (or persist / inspect).
+
+    Returns
+    -------
+    estimator : estimator or dask.delayed.Delayed
+        The trained copy of ``estimator``; ``loss_curve_`` holds one entry per
+        ``partial_fit`` call, as with a local loop.
+
+    See Also
+    --------
+    sklearn_fer.parallel.fer2013_to_dask : FER2013 files as Dask arrays, by chunks.
+
+    Examples
+    --------
+    >>> import dask.array as da
+    >>> from sklearn_fer.datasets import make_faces
+    >>> from sklearn_fer.linear_model import SGDSoftmaxRegression
+    >>> from sklearn_fer.parallel import fit_dask
+    >>> X, y = make_faces(600, random_state=0, return_X_y=True)
+    >>> X, y = da.from_array(X, chunks=200), da.from_array(y, chunks=200)
+    >>> model = fit_dask(SGDSoftmaxRegression(random_state=0), X, y,
+    ...                  classes=list(range(7)), epochs=2)
+    >>> len(model.loss_curve_)  # 3 blocks x 2 epochs
+    6
+    """
+    if not hasattr(estimator, "partial_fit"):
+        raise TypeError(
+            f"{type(estimator).__name__} has no partial_fit: fit_dask trains "
+            "estimators block by block."
+        )
+    if not isinstance(epochs, int | np.integer) or epochs < 1:
+        raise ValueError(f"epochs must be a positive integer, got {epochs!r}.")
+    fitted = hasattr(estimator, "classes_")
+    if classes is None and not fitted:
+        raise ValueError(
+            "classes must be given (all the labels that will ever be seen) when "
+            "the estimator is not fitted yet; for a Dask y, e.g. "
+            "classes=dask.array.unique(y).compute()."
+        )
+    X_blocks, x_sizes = _row_blocks(X, "X")
+    y_blocks = _aligned_blocks(X_blocks, y, "y", x_sizes)
+    weight_blocks = _aligned_blocks(X_blocks, sample_weight, "sample_weight", x_sizes)
+    if weight_blocks is None:
+        weight_blocks = [None] * len(X_blocks)
+    if eval_set is not None:
+        # One graph key for the validation data, however many epochs use it.
+        eval_set = dask.delayed(tuple(eval_set), pure=True, traverse=False)
+    partial_fit = dask.delayed(_partial_fit_block, pure=False)
+    model = estimator
+    for epoch in range(epochs):
+        for index, (X_block, y_block, weight_block) in enumerate(
+            zip(X_blocks, y_blocks, weight_blocks, strict=True)
+        ):
+            kwargs = {}
+            if classes is not None and epoch == index == 0:
+                kwargs["classes"] = classes
+            if eval_set is not None and index == len(X_blocks) - 1:
+                kwargs["eval_set"] = eval_set
+            model = partial_fit(model, X_block, y_block, weight_block, kwargs)
+    return model.compute() if compute else model

@@ -1,0 +1,308 @@
+"""The command line on tiny synthetic FER2013 files: each command, each error."""
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from sklearn_fer._cli import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, main
+from sklearn_fer.datasets import EMOTIONS, make_faces
+from sklearn_fer.utils import load_model
+
+
+def _csv(path, X, y, usage):
+    lines = ["emotion,pixels,Usage"]
+    lines += [
+        f"{code},{' '.join(map(str, row))},{split}"
+        for code, row, split in zip(y, X, usage, strict=True)
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.fixture(scope="module")
+def fer_file(tmp_path_factory):
+    X, y = make_faces(420, random_state=0, return_X_y=True)
+    usage = np.where(np.arange(420) < 300, "Training", "PublicTest")
+    return _csv(tmp_path_factory.mktemp("data") / "fer2013.csv", X, y, usage)
+
+
+@pytest.fixture(scope="module")
+def softmax_file(fer_file, tmp_path_factory):
+    out = tmp_path_factory.mktemp("models") / "softmax.skops"
+    code = main(
+        [
+            "train",
+            "--data",
+            str(fer_file),
+            "--model",
+            "softmax",
+            "--out",
+            str(out),
+            "--param",
+            "max_iter=3",
+            "--param",
+            "tol=None",
+        ]
+    )
+    assert code == EXIT_OK
+    return out
+
+
+def test_demo_prints_the_tables(capsys):
+    assert main(["demo", "--n-faces", "300"]) == EXIT_OK
+    printed = capsys.readouterr().out
+    assert "Happy vs not happy: test-set scores" in printed
+    assert "SGDSoftmaxRegression" in printed and "LogisticRegression" in printed
+
+
+def test_train_writes_model_and_report(softmax_file, fer_file, capsys):
+    model = load_model(softmax_file)
+    assert list(model.classes_) == sorted(EMOTIONS)
+    assert model[-1].max_iter == 3 and model[-1].tol is None
+    report = softmax_file.with_name("softmax-report")
+    metrics = json.loads((report / "metrics.json").read_text())
+    assert len(metrics["loss_curve"]) == 3
+    assert len(metrics["validation_loss_curve"]) == 3  # PublicTest per epoch
+    assert 0 <= metrics["PublicTest"]["accuracy"] <= 1
+    assert (report / "loss_curve.png").stat().st_size > 0
+    assert (report / "confusion_matrix.png").stat().st_size > 0
+    # No staging file or folder left behind.
+    assert sorted(p.name for p in softmax_file.parent.iterdir()) == [
+        "softmax-report",
+        "softmax.skops",
+    ]
+
+
+def test_skops_round_trip_predicts_identically(softmax_file, fer_file, tmp_path):
+    from sklearn_fer.datasets import load_fer2013
+
+    faces = load_fer2013(fer_file, usage="PublicTest")
+    original = load_model(softmax_file)
+    out = tmp_path / "again.skops"
+    from sklearn_fer.utils import save_model
+
+    save_model(original, out)
+    reloaded = load_model(out)
+    np.testing.assert_array_equal(
+        reloaded.predict_proba(faces.data), original.predict_proba(faces.data)
+    )
+
+
+def test_evaluate_scores_a_split(softmax_file, fer_file, capsys, tmp_path):
+    code = main(
+        [
+            "evaluate",
+            "--model",
+            str(softmax_file),
+            "--data",
+            str(fer_file),
+            "--report",
+            str(tmp_path / "report"),
+        ]
+    )
+    assert code == EXIT_OK
+    printed = capsys.readouterr().out
+    assert "PublicTest scores" in printed and "balanced accuracy" in printed
+    metrics = json.loads((tmp_path / "report" / "metrics.json").read_text())
+    trained = json.loads(
+        (softmax_file.with_name("softmax-report") / "metrics.json").read_text()
+    )
+    assert metrics["PublicTest"] == pytest.approx(trained["PublicTest"])
+
+
+def test_predict_csv_rows_and_images(softmax_file, fer_file, tmp_path, capsys):
+    from PIL import Image
+
+    faces = make_faces(2, random_state=1)
+    image = tmp_path / "face.png"
+    # A 96 x 96 RGB image: converted to 48 x 48 grey levels.
+    big = np.repeat(np.repeat(faces.images[0], 2, axis=0), 2, axis=1)
+    Image.fromarray(np.dstack([big] * 3)).save(image)
+    rows = tmp_path / "test.csv"
+    rows.write_text(
+        "pixels\n" + "\n".join(" ".join(map(str, r)) for r in faces.data) + "\n"
+    )
+    out = tmp_path / "predictions.csv"
+    code = main(
+        [
+            "predict",
+            "--model",
+            str(softmax_file),
+            str(rows),
+            str(image),
+            "--output",
+            str(out),
+        ]
+    )
+    assert code == EXIT_OK
+    lines = out.read_text().splitlines()
+    assert lines[0].startswith("input,prediction,p(")
+    assert [line.split(",")[0] for line in lines[1:]] == [
+        "test.csv:1",
+        "test.csv:2",
+        "face.png",
+    ]
+    model = load_model(softmax_file)
+    expected = model.predict(faces.data)
+    assert [line.split(",")[1] for line in lines[1:3]] == list(expected)
+    probabilities = np.array([line.split(",")[2:] for line in lines[1:]], float)
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1, atol=1e-3)
+
+
+def test_logistic_happy_and_sweep(fer_file, tmp_path, capsys):
+    out = tmp_path / "happy.skops"
+    assert (
+        main(
+            [
+                "train",
+                "--data",
+                str(fer_file),
+                "--model",
+                "logistic",
+                "--out",
+                str(out),
+                "--report",
+                str(tmp_path / "r"),
+            ]
+        )
+        == EXIT_OK
+    )
+    assert sorted(load_model(out).classes_) == ["happy", "not happy"]
+    assert (
+        "ROC AUC"
+        in json.loads((tmp_path / "r" / "metrics.json").read_text())["PublicTest"]
+    )
+    code = main(
+        [
+            "sweep",
+            "--data",
+            str(fer_file),
+            "--eta0",
+            "1e-3,1e-2",
+            "--batch-size",
+            "16,64",
+            "--cv",
+            "2",
+            "--out",
+            str(tmp_path / "sweep"),
+            "--param",
+            "max_iter=2",
+        ]
+    )
+    assert code == EXIT_OK
+    study = json.loads((tmp_path / "sweep" / "sweep.json").read_text())
+    assert study["eta0"]["values"] == [1e-3, 1e-2]
+    assert len(study["batch_size"]["mean_accuracy"]) == 2
+    assert (tmp_path / "sweep" / "sweep.png").stat().st_size > 0
+
+
+@pytest.mark.parametrize(
+    "argv, code, message",
+    [
+        (
+            ["train", "--model", "softmax", "--out", "m.skops", "--param", "eta=1"],
+            EXIT_USAGE,
+            "valid names: alpha, batch_size",
+        ),
+        (
+            [
+                "train",
+                "--model",
+                "softmax",
+                "--out",
+                "m.skops",
+                "--param",
+                "learning_rate=fast",
+            ],
+            EXIT_USAGE,
+            "'adaptive'",
+        ),
+        (
+            ["train", "--model", "softmax", "--out", "m.skops", "--param", "eta0"],
+            EXIT_USAGE,
+            "write name=value",
+        ),
+        (
+            ["train", "--model", "logistic", "--target", "emotion", "--out", "m.skops"],
+            EXIT_USAGE,
+            "binary",
+        ),
+        (
+            ["train", "--model", "softmax", "--target", "happy,joy", "--out", "m"],
+            EXIT_USAGE,
+            "comma-separated",
+        ),
+        (["train", "--model", "svm", "--out", "m"], EXIT_USAGE, "invalid choice"),
+        (
+            ["train", "--model", "softmax", "--out", "m", "--data", "missing.csv"],
+            EXIT_FAILURE,
+            "No FER2013 file",
+        ),
+        (
+            ["evaluate", "--model", "missing.skops", "--data", "x.csv"],
+            EXIT_FAILURE,
+            "No model file",
+        ),
+        (["sweep", "--eta0", "fast"], EXIT_USAGE, "comma-separated list"),
+        (["frobnicate"], EXIT_USAGE, "invalid choice"),
+    ],
+)
+def test_errors_and_exit_codes(argv, code, message, capsys, monkeypatch, tmp_path):
+    monkeypatch.delenv("SKLEARN_FER_DATA", raising=False)
+    monkeypatch.chdir(tmp_path)
+    if argv[0] == "train" and "--data" not in argv:
+        argv = [*argv, "--data", "unused.csv"]
+    assert main(argv) == code
+    assert message in capsys.readouterr().err
+    assert not list(tmp_path.iterdir()), "an error left a file behind"
+
+
+def test_unknown_layout_is_a_failure(tmp_path, capsys):
+    bad = tmp_path / "faces.csv"
+    bad.write_text("label,image\n1,2\n")
+    code = main(["train", "--model", "softmax", "--data", str(bad), "--out", "m"])
+    assert code == EXIT_FAILURE
+    assert "faces.csv" in capsys.readouterr().err
+
+
+def test_pickle_files_need_explicit_format(softmax_file, tmp_path, capsys):
+    from sklearn_fer.utils import save_model
+
+    pickled = save_model(load_model(softmax_file), tmp_path / "m.pkl", format="pickle")
+    argv = ["predict", "--model", str(pickled), str(tmp_path / "none.csv")]
+    assert main(argv) == EXIT_FAILURE
+    assert "arbitrary code" in capsys.readouterr().err
+    faces = make_faces(1, random_state=0)
+    rows = tmp_path / "test.csv"
+    rows.write_text("pixels\n" + " ".join(map(str, faces.data[0])) + "\n")
+    assert (
+        main(["predict", "--model", str(pickled), "--format", "pickle", str(rows)]) == 0
+    )
+
+
+def test_skops_refuses_foreign_types(tmp_path):
+    import skops.io
+    from sklearn.preprocessing import FunctionTransformer
+
+    path = tmp_path / "foreign.skops"
+    # A function from the os module: what an attacker would smuggle in.
+    skops.io.dump(FunctionTransformer(os.getcwd), path)
+    with pytest.raises(ValueError, match="neither scikit-learn's nor.*getcwd"):
+        load_model(path)
+    assert load_model(path, trust=True).func is os.getcwd
+
+
+def test_help_everywhere_and_module_entry_point():
+    for command in ["demo", "train", "evaluate", "predict", "sweep"]:
+        assert main([command, "--help"]) == EXIT_OK
+    result = subprocess.run(
+        [sys.executable, "-m", "sklearn_fer", "train", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "Examples:" in result.stdout
