@@ -1,4 +1,4 @@
-"""What the benchmark scripts share: the data path, the split, the table printer."""
+"""What the benchmark scripts share: the data path, the split, the report."""
 
 import os
 import platform
@@ -42,3 +42,24 @@ def markdown_table(header, rows):
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
     return "\n".join(lines)
+
+
+_report_lines: list[str] = []
+
+
+def report(*lines):
+    """Print ``lines`` and keep them for the markdown report.
+
+    Progress goes through plain ``print``; what a benchmark measured goes
+    through ``report``, so that ``python -m benchmarks`` can gather it.
+    """
+    for line in lines:
+        print(line, flush=True)
+        _report_lines.append(line)
+
+
+def take_report() -> str:
+    """The lines reported since the last call, as one markdown text."""
+    text = "\n".join(_report_lines)
+    _report_lines.clear()
+    return text

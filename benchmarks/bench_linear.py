@@ -20,6 +20,7 @@ from benchmarks._common import (
     data_path_or_exit,
     machine,
     markdown_table,
+    report,
     standardized_split,
 )
 from sklearn_fer.linear_model import SGDLogisticRegression, SGDSoftmaxRegression
@@ -84,23 +85,21 @@ def run_task(title, X_train, y_train, X_test, y_test, binary):
         ]
         for r in results
     ]
-    print(f"\n### {title} (fit on Training, scored on PublicTest)\n")
-    print(
+    report(
+        f"\n#### {title} (fit on Training, scored on PublicTest)\n",
         markdown_table(
             ["model", "fit (s)", "s / epoch", "accuracy", "log loss", "ROC AUC"], rows
-        )
-    )
-    print(
+        ),
         f"\nfit time ours / LogisticRegression(C=0.01): {ours['fit'] / lr['fit']:.3f}; "
         "time per epoch SGDClassifier / ours: "
-        f"{sgd['per_epoch'] / ours['per_epoch']:.1f}x"
+        f"{sgd['per_epoch'] / ours['per_epoch']:.1f}x",
     )
     return results
 
 
 def main():
     path = data_path_or_exit()
-    print(f"## Linear models on FER2013 ({machine()})")
+    report(f"### Linear models on FER2013 ({machine()})")
     X_train, y_train, X_test, y_test = standardized_split(path, "emotion")
     run_task("7 emotions", X_train, y_train, X_test, y_test, binary=False)
     happy = 3

@@ -13,7 +13,7 @@ import tracemalloc
 
 import pandas as pd
 
-from benchmarks._common import data_path_or_exit, machine, markdown_table
+from benchmarks._common import data_path_or_exit, machine, markdown_table, report
 from sklearn_fer.datasets import load_fer2013
 from sklearn_fer.preprocessing import FER2013Transformer
 
@@ -29,7 +29,7 @@ def best_of(n_runs, func):
 
 def main():
     path = data_path_or_exit()
-    print(f"## Loading FER2013 ({machine()})\n")
+    report(f"### Loading FER2013 ({machine()})\n")
     read_csv_s, frame = best_of(3, lambda: pd.read_csv(path))
     load_s, bunch = best_of(3, lambda: load_fer2013(path))
     with gzip.open(path, "rb") as file:
@@ -48,13 +48,13 @@ def main():
             f"{load_s / read_csv_s:.2f}",
         ],
     ]
-    print(markdown_table(["step", "best of 3 (s)", "ratio to read_csv"], rows))
-    print(
+    report(markdown_table(["step", "best of 3 (s)", "ratio to read_csv"], rows))
+    report(
         f"\nload_fer2013 peak allocation: {peak / 2**20:.0f} MiB = "
         f"{peak / (arrays + text_bytes):.2f}x (uint8 arrays {arrays / 2**20:.0f} MiB "
         f"+ text {text_bytes / 2**20:.0f} MiB); {peak / arrays:.2f}x the arrays alone"
     )
-    print(
+    report(
         f"FER2013Transformer.transform: {len(frame) / transform_s:,.0f} rows/s "
         f"({len(frame)} rows in {transform_s:.2f} s, float32 in [0, 1])"
     )

@@ -690,7 +690,7 @@ def build_parser() -> argparse.ArgumentParser:
         commands,
         "train",
         "fit a model on Training, save it and a report",
-        "Fit on the Training rows (validation loss on PublicTest, or on 10%% of "
+        "Fit on the Training rows (validation loss on PublicTest, or on 10% of "
         "Training held out), print the loss per epoch, save the model and a "
         "report folder (metrics.json, loss_curve.png, confusion_matrix.png).",
         [

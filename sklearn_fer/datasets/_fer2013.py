@@ -426,6 +426,8 @@ def load_fer2013(
     Returns
     -------
     data : :class:`~sklearn.utils.Bunch`
+        Dictionary-like object with the following attributes.
+
         data : ndarray of shape (n_samples, 2304), dtype uint8
             One flattened face per row.
         images : ndarray of shape (n_samples, 48, 48), dtype uint8
@@ -433,11 +435,17 @@ def load_fer2013(
         target : ndarray of shape (n_samples,) or None
             None for a file without labels.
         target_names : ndarray of str
+            The name of each target code.
         usage : ndarray of str of shape (n_samples,) or None
+            Each face's split.
         feature_names : ndarray of str
-        frame : DataFrame, only with ``as_frame=True``
+            ``pixel_0`` ... ``pixel_2303``.
+        frame : DataFrame
+            Only with ``as_frame=True``: pixels, target and usage together.
         DESCR : str
-    (data, target) : tuple, with ``return_X_y=True``
+            A description of the data set and of where it was loaded from.
+    (data, target) : tuple
+        With ``return_X_y=True``.
 
     See Also
     --------

@@ -2,18 +2,62 @@
 
 import copy
 
+import cloudpickle
 import dask
 import dask.array as da
 import numpy as np
+from dask.local import get_sync
+from dask.optimization import cull
+
+#: A block whose own graph pickles to more than this holds its data in the graph
+#: (``da.from_array``): it is passed to ``partial_fit`` as it is.
+_GRAPH_PAYLOAD_LIMIT = 2**20
 
 
-def _partial_fit_block(estimator, X, y, sample_weight, kwargs):
+def _partial_fit_block(estimator, block, kwargs):
     # A task must not mutate its input: Dask may keep the previous model (or
     # recompute a task after a worker is lost), so train a copy.
     estimator = copy.deepcopy(estimator)
+    X, y, sample_weight = block
     if sample_weight is not None:
         kwargs = {**kwargs, "sample_weight": sample_weight}
     return estimator.partial_fit(X, y, **kwargs)
+
+
+def _compute_block(payload, _wait_for):
+    """Compute a block from its pickled graph, here in this task."""
+    graph, keys = cloudpickle.loads(payload)
+    return tuple(None if key is None else get_sync(graph, key) for key in keys)
+
+
+def _block_payloads(*block_lists):
+    """Per row block, its (X, y, sample_weight) graph pickled, or None.
+
+    The blocks Dask must compute (read from files, generated) are computed by
+    a task of the chain, so that the scheduler cannot make them far ahead of
+    the model that consumes them: left as ordinary dependencies, they are
+    independent tasks that a free thread computes as soon as it can, and they
+    pile up in memory (then spill to disk) whenever making a block is faster
+    than training on it. None: the block's data already sit in memory (in the
+    graph, or persisted on the cluster); it is passed as a dependency.
+    """
+    graphs = {}
+    payloads = []
+    for blocks in zip(*block_lists, strict=True):
+        merged = {}
+        for block in blocks:
+            if block is not None:
+                graph = block.__dask_graph__()
+                merged.update(graphs.setdefault(id(graph), dict(graph)))
+        keys = [None if block is None else block.key for block in blocks]
+        try:
+            subgraph, _ = cull(merged, [key for key in keys if key is not None])
+        except KeyError:  # it depends on data persisted on the cluster
+            payloads.append(None)
+            continue
+        payload = cloudpickle.dumps((subgraph, keys))
+        payloads.append(payload if len(payload) <= _GRAPH_PAYLOAD_LIMIT else None)
+    return payloads
 
 
 def _row_blocks(collection, name):
@@ -72,9 +116,11 @@ def fit_dask(
 
     The training is one chain of Dask tasks: ``partial_fit`` on the first
     block, then on the second with the model the first returned, and so on,
-    ``epochs`` times over the blocks in order. Each block is loaded (or
-    computed) on a worker only when its turn comes, so the data stream through
-    the workers and never have to fit in the client's memory, and the result
+    ``epochs`` times over the blocks in order. A block that Dask must compute
+    (read from files, generated) is computed by a task of the chain one step
+    ahead of the model that trains on it, so at most two blocks are in a
+    worker's memory; the data stream through the workers and never have to
+    fit in the client's memory, and the result
     is exactly (bit for bit) what a local loop of ``partial_fit`` over the same
     blocks gives. It runs on the active scheduler: a ``distributed.Client``
     when one exists, else Dask's local threads.
@@ -150,10 +196,15 @@ def fit_dask(
     if eval_set is not None:
         # One graph key for the validation data, however many epochs use it.
         eval_set = dask.delayed(tuple(eval_set), pure=True, traverse=False)
+    payloads = _block_payloads(X_blocks, y_blocks, weight_blocks)
     partial_fit = dask.delayed(_partial_fit_block, pure=False)
-    model = estimator
+    compute_block = dask.delayed(_compute_block, pure=False)
+    # models[-2]: a block is computed once the model two steps back exists, so
+    # it is made while the previous block trains, and at most two blocks are
+    # in memory at a time.
+    models = [estimator, estimator]
     for epoch in range(epochs):
-        for index, (X_block, y_block, weight_block) in enumerate(
+        for index, blocks in enumerate(
             zip(X_blocks, y_blocks, weight_blocks, strict=True)
         ):
             kwargs = {}
@@ -161,5 +212,8 @@ def fit_dask(
                 kwargs["classes"] = classes
             if eval_set is not None and index == len(X_blocks) - 1:
                 kwargs["eval_set"] = eval_set
-            model = partial_fit(model, X_block, y_block, weight_block, kwargs)
+            if payloads[index] is not None:
+                blocks = compute_block(payloads[index], models[-2])
+            models.append(partial_fit(models[-1], blocks, kwargs))
+    model = models[-1]
     return model.compute() if compute else model

@@ -42,7 +42,7 @@ class FER2013Transformer(TransformerMixin, BaseEstimator):
     ----------
     n_features_in_ : int
         Number of columns of ``X`` in ``fit`` (only for 2-D input).
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names of ``X`` in ``fit`` (only for a DataFrame).
 
     See Also

@@ -1,5 +1,8 @@
 """fit_dask on an in-process cluster and on worker processes (127.0.0.1 only)."""
 
+import threading
+import weakref
+
 import numpy as np
 import pytest
 
@@ -276,3 +279,39 @@ def test_worker_processes_stream_more_data_than_their_memory_limit():
         blocks = [(X.blocks[i].compute(), y.blocks[i].compute()) for i in range(4)]
     local = _local_loop(SGDSoftmaxRegression(random_state=0), blocks, range(7), 1)
     np.testing.assert_array_equal(first_blocks.coef_, local.coef_)
+
+
+_alive = {"now": 0, "most": 0}
+_alive_lock = threading.Lock()
+
+
+def _counted_block(block, block_info=None):
+    """A block of faces whose lifetime is counted: how many exist at once."""
+    index = block_info[None]["chunk-location"][0]
+    X, y = make_faces(len(block), random_state=index, return_X_y=True)
+    out = np.column_stack([X / np.float32(255), y]).astype(np.float32)
+    with _alive_lock:
+        _alive["now"] += 1
+        _alive["most"] = max(_alive["most"], _alive["now"])
+    weakref.finalize(out, _forget_block)
+    return out
+
+
+def _forget_block():
+    with _alive_lock:
+        _alive["now"] -= 1
+
+
+def test_blocks_are_made_one_step_ahead_of_the_model(client):
+    # Making a block is cheap here and training slower: as plain dependencies
+    # the blocks would all be made at once and wait in memory.
+    n_blocks = 12
+    template = da.zeros((n_blocks * 50, 2305), chunks=(50, -1))
+    data = template.map_blocks(_counted_block, dtype=np.float32)
+    X, y = data[:, :-1], data[:, -1].astype(int)
+    _alive.update(now=0, most=0)
+    model = fit_dask(
+        SGDSoftmaxRegression(batch_size=1, random_state=0), X, y, classes=range(7)
+    )
+    assert len(model.loss_curve_) == n_blocks
+    assert _alive["most"] <= 3
