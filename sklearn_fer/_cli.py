@@ -17,9 +17,7 @@ import argparse
 import ast
 import json
 import os
-import shutil
 import sys
-import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -130,7 +128,7 @@ def demo(args) -> int:
 
     from .linear_model import SGDLogisticRegression, SGDSoftmaxRegression
 
-    path = args.data or os.environ.get("SKLEARN_FER_DATA")
+    path = _data_path(args, required=False)
     source, (X_train, y_train, X_test, y_test), emotions = _load_demo_data(
         path, args.n_faces, args.random_state
     )
@@ -168,9 +166,10 @@ MODELS = ("logistic", "softmax", "cnn")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff")
 
 
-def _data_path(args):
+def _data_path(args, *, required=True):
+    """--data, else $SKLEARN_FER_DATA; None (synthetic faces) if not required."""
     path = args.data or os.environ.get("SKLEARN_FER_DATA")
-    if not path:
+    if required and not path:
         raise UsageError("give --data PATH (or set SKLEARN_FER_DATA).")
     return path
 
@@ -287,9 +286,9 @@ def _scores(model, X, y):
 
 def _write_report(directory, model, y, predicted, metrics):
     """metrics.json, loss_curve.png, confusion_matrix.png; all or nothing."""
-    directory = Path(directory)
-    staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}-", dir=directory.parent))
-    try:
+    from .utils._persistence import atomic_directory
+
+    with atomic_directory(directory) as staging:
         (staging / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
         try:
             import matplotlib
@@ -321,13 +320,7 @@ def _write_report(directory, model, y, predicted, metrics):
             matrix.figure_.tight_layout()
             matrix.figure_.savefig(staging / "confusion_matrix.png", dpi=100)
             plt.close("all")
-        if directory.exists():
-            shutil.rmtree(directory)
-        os.replace(staging, directory)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return directory
+    return Path(directory)
 
 
 def _print_scores(title, scores):
@@ -535,7 +528,7 @@ def sweep(args) -> int:
     target = _parse_target(args.target, args.model)
     estimator = _parse_params(args.param, _new_estimator(args.model, args))
     estimator.set_params(verbose=0)
-    path = args.data or os.environ.get("SKLEARN_FER_DATA")
+    path = _data_path(args, required=False)
     if path:
         X, y, _ = _labelled_split(path, target, "Training")
         source = f"FER2013 Training from {path}"

@@ -2,14 +2,13 @@
 
 import os
 import pickle
-import shutil
-import tempfile
 from pathlib import Path
 
 import dask.array as da
 import numpy as np
 
 from ..datasets import iter_fer2013
+from ..utils._persistence import atomic_directory
 
 
 def _write_info(directory: Path, sizes, shape_tail, dtype):
@@ -80,8 +79,7 @@ def fer2013_to_dask(
             f"{directory} exists already; give a new directory (or reopen the "
             f"arrays with dask.array.from_npy_stack('{directory}/pixels'))."
         )
-    staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}-", dir=directory.parent))
-    try:
+    with atomic_directory(directory) as staging:
         pixels_dir, labels_dir = staging / "pixels", staging / "labels"
         pixels_dir.mkdir()
         sizes, has_labels, labels_dtype = [], True, None
@@ -101,10 +99,6 @@ def fer2013_to_dask(
         _write_info(pixels_dir, sizes, (X.shape[1],), np.dtype(np.uint8))
         if has_labels:
             _write_info(labels_dir, sizes, (), labels_dtype)
-        os.replace(staging, directory)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     X = da.from_npy_stack(directory / "pixels", mmap_mode="r")
     y = da.from_npy_stack(directory / "labels", mmap_mode="r") if has_labels else None
     return X, y
