@@ -24,6 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .utils._pipeline import final_step
+
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
 
@@ -305,7 +307,7 @@ def _write_report(directory, model, y, predicted, metrics):
 
             from .inspection import LossCurveDisplay
 
-            final = model[-1] if hasattr(model, "steps") else model
+            final = final_step(model)
             if hasattr(final, "loss_curve_"):
                 curves = LossCurveDisplay.from_estimator(model)
                 curves.figure_.savefig(staging / "loss_curve.png", dpi=100)
@@ -396,7 +398,7 @@ def train(args) -> int:
         metrics["Training"] = scores
         y_report = y[train_rows]
         _print_scores("Training scores (no PublicTest rows in the file)", scores)
-    final = model[-1] if hasattr(model, "steps") else model
+    final = final_step(model)
     metrics["loss_curve"] = [float(v) for v in final.loss_curve_]
     validation_curve = final.validation_loss_curve_
     metrics["validation_loss_curve"] = (

@@ -6,6 +6,7 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from ..datasets import IMAGE_SHAPE
+from ..utils._pipeline import final_step
 from ._matplotlib import pyplot
 
 
@@ -67,7 +68,7 @@ class CoefImageDisplay:
         -------
         display : CoefImageDisplay
         """
-        final = estimator[-1] if hasattr(estimator, "steps") else estimator
+        final = final_step(estimator)
         check_is_fitted(final)
         coef = np.asarray(getattr(final, "coef_", None))
         if coef.ndim != 2 or coef.shape[1] != np.prod(IMAGE_SHAPE):

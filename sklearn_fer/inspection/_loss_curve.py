@@ -3,6 +3,7 @@
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
+from ..utils._pipeline import final_step
 from ._matplotlib import new_axes
 
 
@@ -66,7 +67,7 @@ class LossCurveDisplay:
         -------
         display : LossCurveDisplay
         """
-        final = estimator[-1] if hasattr(estimator, "steps") else estimator
+        final = final_step(estimator)
         check_is_fitted(final)
         if not hasattr(final, "loss_curve_"):
             raise TypeError(
