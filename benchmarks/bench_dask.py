@@ -2,22 +2,27 @@
 
 The data: FER2013 Training, converted once to memory-mapped ``.npy`` blocks by
 ``fer2013_to_dask``, tiled into COPIES augmented copies (the original, its
-mirror image, and shifted versions of both) that the workers generate block by
-block, standardized to float32. The copies are never stored: each worker makes
-a block when its ``partial_fit`` task needs it. One epoch over them is trained
-by ``fit_dask`` on a ``LocalCluster`` of worker processes with a memory limit
-at most a quarter of the data's size.
+mirror image, and shifted versions of both), standardized to float32. One
+epoch over them is trained by ``fit_dask`` on a ``LocalCluster`` of worker
+processes with a memory limit at most a quarter of the data's size, twice:
 
-The references: a ``partial_fit`` loop over the same blocks made in memory
-beforehand (this machine has room for them), and the same loop making each
+- from disk: the copies written once as a float32 ``.npy`` stack, which the
+  worker memory-maps block by block (the usual out-of-core case: a collection
+  stored on disk; here the files sit in the OS page cache);
+- generated: the copies are never stored; the worker makes each block from
+  the uint8 originals when its ``partial_fit`` needs it.
+
+The references: a ``partial_fit`` loop over the same blocks held in memory
+(this machine has room for them), and the same loop reading or making each
 block as it goes (the work ``fit_dask`` does, without Dask). Prints rows per
 second and the ratio to the in-memory loop (target: >= 0.7), the peak memory
-of the client and of each worker against its limit, and checks that Dask and
+of the client and of the worker against its limit, and checks that Dask and
 the in-memory loop give the same coefficients.
 
 Run: ``SKLEARN_FER_DATA=... python -m benchmarks.bench_dask``.
 """
 
+import contextlib
 import tempfile
 import threading
 import time
@@ -29,6 +34,15 @@ from benchmarks._common import data_path_or_exit, machine, markdown_table, repor
 from sklearn_fer.linear_model import SGDSoftmaxRegression
 
 COPIES = 10
+ROUNDS = 3
+#: The timed runs, in the order of the table.
+RUNS = {
+    "memory": "partial_fit loop, blocks in memory",
+    "disk loop": "partial_fit loop, each block read from disk as it goes",
+    "disk": "**fit_dask, blocks read from disk on the worker**",
+    "made loop": "partial_fit loop, each block made as it goes",
+    "made": "**fit_dask, blocks made on the worker**",
+}
 CHUNKSIZE = 4096
 WORKER_MEMORY = 600 * 2**20
 #: Dask's nanny starts workers with MALLOC_TRIM_THRESHOLD_=65536, which also
@@ -62,7 +76,7 @@ def _augmented_block(pixels, mean, scale, transform):
 
 
 class _PeakRSS:
-    """Samples this process's resident memory in a thread; ``peak`` in bytes."""
+    """This process's resident memory, sampled in a thread: ``start``, ``peak``."""
 
     def __init__(self, interval=0.05):
         import psutil
@@ -71,6 +85,7 @@ class _PeakRSS:
         self.peak, self._stop = 0, threading.Event()
 
     def __enter__(self):
+        self.start = self.peak = self._process.memory_info().rss
         self._thread = threading.Thread(target=self._sample, daemon=True)
         self._thread.start()
         return self
@@ -85,12 +100,9 @@ class _PeakRSS:
         self._thread.join()
 
 
-def _dask_training(pixels, labels, mean, scale):
-    import dask
+def _augmented_copies(pixels, labels, mean, scale):
+    """The COPIES augmented copies, made block by block when computed."""
     import dask.array as da
-    import distributed
-
-    from sklearn_fer.parallel import fit_dask
 
     X = da.concatenate(
         [
@@ -100,7 +112,15 @@ def _dask_training(pixels, labels, mean, scale):
             for transform in TRANSFORMS
         ]
     )
-    y = da.concatenate([labels] * COPIES)
+    return X, da.concatenate([labels] * COPIES)
+
+
+@contextlib.contextmanager
+def _one_worker_cluster():
+    """A client of one worker process (2 threads) limited to WORKER_MEMORY."""
+    import dask
+    import distributed
+
     with (
         dask.config.set(WORKER_MALLOC),
         distributed.LocalCluster(
@@ -113,71 +133,97 @@ def _dask_training(pixels, labels, mean, scale):
         ) as cluster,
         distributed.Client(cluster) as client,
     ):
-        client.run(lambda: None)  # workers up before the clock starts
-        with _PeakRSS() as client_memory:
-            started = time.perf_counter()
-            model = fit_dask(
-                SGDSoftmaxRegression(random_state=0), X, y, classes=range(7)
-            )
-            seconds = time.perf_counter() - started
-        worker_peaks = client.run(
-            lambda dask_worker: max(dask_worker.monitor.quantities["memory"])
-        )
-    return model, X, y, seconds, client_memory.peak, list(worker_peaks.values())
+        client.run(lambda: None)  # workers up before any clock starts
+        yield client
 
 
-def _local_training(X, y):
-    """The partial_fit loop over the same blocks: made beforehand, and as it goes."""
-    import dask
+def _dask_training(X, y):
+    """fit_dask on the active client: model, seconds, client memory growth."""
+    from sklearn_fer.parallel import fit_dask
 
-    def loop(blocks):
-        model = SGDSoftmaxRegression(random_state=0)
+    with _PeakRSS() as client_memory:
         started = time.perf_counter()
-        for index, (X_block, y_block) in enumerate(blocks):
-            first = {"classes": range(7)} if index == 0 else {}
-            model.partial_fit(np.asarray(X_block), np.asarray(y_block), **first)
-        return model, time.perf_counter() - started
+        model = fit_dask(SGDSoftmaxRegression(random_state=0), X, y, classes=range(7))
+        seconds = time.perf_counter() - started
+    return model, seconds, client_memory.peak - client_memory.start
 
-    pairs = list(zip(X.blocks, y.blocks, strict=True))
-    with dask.config.set(scheduler="sync"):
-        streamed = loop(
-            (X_block.compute(), y_block.compute()) for X_block, y_block in pairs
-        )
-        in_memory = [
-            (X_block.compute(), y_block.compute()) for X_block, y_block in pairs
-        ]
-    return loop(in_memory), streamed
+
+def _loop(blocks):
+    """The local partial_fit loop over (X, y) blocks: model and seconds."""
+    model = SGDSoftmaxRegression(random_state=0)
+    started = time.perf_counter()
+    for index, (X_block, y_block) in enumerate(blocks):
+        first = {"classes": range(7)} if index == 0 else {}
+        model.partial_fit(np.asarray(X_block), np.asarray(y_block), **first)
+    return model, time.perf_counter() - started
+
+
+def _streamed(X, y):
+    """Each block of X and y computed (read, made) when the loop reaches it."""
+    for X_block, y_block in zip(X.blocks, y.blocks, strict=True):
+        yield X_block.compute(), y_block.compute()
 
 
 def main():
     path = data_path_or_exit()
+    import dask
+    import dask.array as da
+
     from sklearn_fer.parallel import fer2013_to_dask
 
     with tempfile.TemporaryDirectory() as folder:
+        folder = Path(folder)
         print("converting FER2013 Training to .npy blocks ...", flush=True)
         pixels, labels = fer2013_to_dask(
-            path, Path(folder) / "arrays", chunksize=CHUNKSIZE, usage="Training"
+            path, folder / "arrays", chunksize=CHUNKSIZE, usage="Training"
         )
         sample = pixels.compute().astype(np.float32)
         mean = sample.mean(axis=0)
         scale = np.float32(1) / np.maximum(sample.std(axis=0), np.float32(1e-3))
         del sample
-        print(f"training on {COPIES} augmented copies through Dask ...", flush=True)
-        dask_model, X, y, dask_s, client_peak, worker_peaks = _dask_training(
-            pixels, labels, mean, scale
-        )
-        print("the same blocks in a local loop ...", flush=True)
-        (memory_model, memory_s), (_, streamed_s) = _local_training(X, y)
-    n_rows, data_bytes = X.shape[0], X.nbytes
-    identical = np.array_equal(dask_model.coef_, memory_model.coef_)
+        X_made, y_made = _augmented_copies(pixels, labels, mean, scale)
+        print(f"writing {COPIES} augmented copies to disk ...", flush=True)
+        with dask.config.set(scheduler="threads"):
+            da.to_npy_stack(folder / "X", X_made)
+            da.to_npy_stack(folder / "y", y_made)
+        X_disk = da.from_npy_stack(folder / "X", mmap_mode="r")
+        y_disk = da.from_npy_stack(folder / "y", mmap_mode="r")
+        with dask.config.set(scheduler="sync"):
+            in_memory = [
+                (np.array(X_block), np.array(y_block))
+                for X_block, y_block in _streamed(X_disk, y_disk)
+            ]
+        runs = {name: [] for name in RUNS}
+        with _one_worker_cluster() as client:
+            for round_ in range(1, ROUNDS + 1):
+                print(f"round {round_} of {ROUNDS} ...", flush=True)
+                runs["memory"].append(_loop(in_memory))
+                with dask.config.set(scheduler="sync"):
+                    runs["disk loop"].append(_loop(_streamed(X_disk, y_disk)))
+                    runs["made loop"].append(_loop(_streamed(X_made, y_made)))
+                runs["disk"].append(_dask_training(X_disk, y_disk))
+                runs["made"].append(_dask_training(X_made, y_made))
+            worker_peak = max(
+                client.run(
+                    lambda dask_worker: max(dask_worker.monitor.quantities["memory"])
+                ).values()
+            )
+        del in_memory
+    n_rows, data_bytes = X_made.shape[0], X_made.nbytes
+
+    seconds = {name: float(np.median([run[1] for run in runs[name]])) for name in RUNS}
     rows = [
-        ["partial_fit loop, blocks in memory", f"{memory_s:.1f}",
-         f"{n_rows / memory_s:,.0f}", "1.00"],
-        ["partial_fit loop, each block made as it goes", f"{streamed_s:.1f}",
-         f"{n_rows / streamed_s:,.0f}", f"{memory_s / streamed_s:.2f}"],
-        ["fit_dask, blocks made on the worker", f"{dask_s:.1f}",
-         f"{n_rows / dask_s:,.0f}", f"{memory_s / dask_s:.2f}"],
+        [label, f"{seconds[name]:.2f}", f"{n_rows / seconds[name]:,.0f}",
+         f"{seconds['memory'] / seconds[name]:.2f}"]
+        for name, label in RUNS.items()
     ]  # fmt: skip
+    reference = runs["memory"][0][0].coef_
+    identical = all(
+        np.array_equal(model.coef_, reference)
+        for name in RUNS
+        for model, *_ in runs[name]
+    )
+    client_growth = max(run[2] for name in ("disk", "made") for run in runs[name])
     report(
         f"### Out-of-core training on Dask ({machine()})\n",
         f"SGDSoftmaxRegression(), one epoch over {n_rows:,} faces ({COPIES} "
@@ -185,12 +231,17 @@ def main():
         f"GiB = {data_bytes / WORKER_MEMORY:.1f}x the worker's memory limit of "
         f"{WORKER_MEMORY / 2**20:.0f} MiB), blocks of {CHUNKSIZE} faces, one "
         "worker process with 2 threads, started with MALLOC_MMAP_THRESHOLD_=32 "
-        "MiB and MALLOC_TRIM_THRESHOLD_=1 GiB (see the user guide).\n",
+        "MiB and MALLOC_TRIM_THRESHOLD_=1 GiB (see the user guide). From disk: "
+        "a float32 `.npy` stack that the worker memory-maps block by block "
+        "(the files are in the OS page cache); made: each block generated from "
+        "the uint8 originals (flip, shift, standardize) when it is needed. "
+        f"Median of {ROUNDS} interleaved rounds (this machine's timings vary "
+        "by up to 30% from run to run).\n",
         markdown_table(["training", "seconds", "rows / s", "ratio"], rows),
         "",
-        f"Peak memory: client {client_peak / 2**20:.0f} MiB; worker "
-        + ", ".join(f"{peak / 2**20:.0f} MiB" for peak in worker_peaks)
-        + f" (limit {WORKER_MEMORY / 2**20:.0f} MiB). Coefficients identical to "
+        f"Peak memory: the client's grew by at most {client_growth / 2**20:.0f} "
+        f"MiB during fit_dask; worker {worker_peak / 2**20:.0f} MiB (limit "
+        f"{WORKER_MEMORY / 2**20:.0f} MiB). Coefficients identical to "
         f"the in-memory loop: {'yes' if identical else 'NO'}.",
     )
 

@@ -1,6 +1,7 @@
 """``fit_dask``: one chain of ``partial_fit`` tasks over the blocks of a Dask array."""
 
 import copy
+from concurrent.futures import ThreadPoolExecutor
 
 import cloudpickle
 import dask
@@ -14,28 +15,47 @@ from dask.optimization import cull
 _GRAPH_PAYLOAD_LIMIT = 2**20
 
 
-def _partial_fit_block(estimator, block, kwargs):
+def _make_block(source):
+    """A block's (X, y, sample_weight): computed from its pickled graph, or as given."""
+    if not isinstance(source, bytes):
+        return source
+    graph, keys = cloudpickle.loads(source)
+    # One execution for all the keys: X and y often share their parent task.
+    values = iter(get_sync(graph, [key for key in keys if key is not None]))
+    return tuple(None if key is None else next(values) for key in keys)
+
+
+def _train_on_blocks(estimator, steps):
+    """One task of the chain: ``partial_fit`` on each block of ``steps`` in turn.
+
+    ``steps`` holds ``(source, kwargs)`` pairs; a background thread makes the
+    next block while the estimator trains on the current one, so that making
+    blocks (reading, decoding, augmenting) overlaps with training and at most
+    two blocks exist at a time.
+    """
     # A task must not mutate its input: Dask may keep the previous model (or
     # recompute a task after a worker is lost), so train a copy.
     estimator = copy.deepcopy(estimator)
-    X, y, sample_weight = block
-    if sample_weight is not None:
-        kwargs = {**kwargs, "sample_weight": sample_weight}
-    return estimator.partial_fit(X, y, **kwargs)
-
-
-def _compute_block(payload, _wait_for):
-    """Compute a block from its pickled graph, here in this task."""
-    graph, keys = cloudpickle.loads(payload)
-    return tuple(None if key is None else get_sync(graph, key) for key in keys)
+    with ThreadPoolExecutor(max_workers=1) as maker:
+        upcoming = maker.submit(_make_block, steps[0][0])
+        for index, (_, kwargs) in enumerate(steps):
+            X, y, sample_weight = upcoming.result()
+            upcoming = None  # the block is referenced only by X, y from here on
+            if index + 1 < len(steps):
+                upcoming = maker.submit(_make_block, steps[index + 1][0])
+            if sample_weight is not None:
+                kwargs = {**kwargs, "sample_weight": sample_weight}
+            estimator.partial_fit(X, y, **kwargs)
+            del X, y, sample_weight
+    return estimator
 
 
 def _block_payloads(*block_lists):
     """Per row block, its (X, y, sample_weight) graph pickled, or None.
 
-    The blocks Dask must compute (read from files, generated) are computed by
-    a task of the chain, so that the scheduler cannot make them far ahead of
-    the model that consumes them: left as ordinary dependencies, they are
+    The blocks Dask must compute (read from files, generated) are made by the
+    chain task that trains on them, so that the scheduler cannot make them far
+    ahead of the model that consumes them: left as ordinary dependencies, they are
     independent tasks that a free thread computes as soon as it can, and they
     pile up in memory (then spill to disk) whenever making a block is faster
     than training on it. None: the block's data already sit in memory (in the
@@ -72,7 +92,10 @@ def _row_blocks(collection, name):
                 f"{name} has blocks of unknown length; call "
                 f"{name}.compute_chunk_sizes() first."
             )
-        return list(collection.to_delayed().ravel()), tuple(sizes)
+        # Unoptimized: fusion would copy a task that X and y share (one
+        # array split into pixels and labels) into each, and make it twice.
+        blocks = collection.to_delayed(optimize_graph=False).ravel()
+        return list(blocks), tuple(sizes)
     if hasattr(collection, "to_delayed") and hasattr(collection, "npartitions"):
         return list(collection.to_delayed()), None  # Dask DataFrame / Series
     raise TypeError(
@@ -110,20 +133,22 @@ def fit_dask(
     sample_weight=None,
     epochs: int = 1,
     eval_set=None,
+    blocks_per_task: int = 8,
     compute: bool = True,
 ):
     """Train a ``partial_fit`` estimator over the blocks of a Dask collection.
 
     The training is one chain of Dask tasks: ``partial_fit`` on the first
-    block, then on the second with the model the first returned, and so on,
-    ``epochs`` times over the blocks in order. A block that Dask must compute
-    (read from files, generated) is computed by a task of the chain one step
-    ahead of the model that trains on it, so at most two blocks are in a
-    worker's memory; the data stream through the workers and never have to
-    fit in the client's memory, and the result
-    is exactly (bit for bit) what a local loop of ``partial_fit`` over the same
-    blocks gives. It runs on the active scheduler: a ``distributed.Client``
-    when one exists, else Dask's local threads.
+    ``blocks_per_task`` blocks, then on the next ones with the model the
+    first task returned, and so on, ``epochs`` times over the blocks in order.
+    A block that Dask must compute (read from files, generated) is made inside
+    the task that trains on it, by a thread that makes the next block while
+    the current one trains: at most two blocks are in a worker's memory, the
+    data stream through the workers and never have to fit in the client's
+    memory, and the result is exactly (bit for bit) what a local loop of
+    ``partial_fit`` over the same blocks gives. It runs on the active
+    scheduler: a ``distributed.Client`` when one exists, else Dask's local
+    threads.
 
     Parameters
     ----------
@@ -147,6 +172,13 @@ def fit_dask(
         In-memory validation data, passed with the last block of every epoch:
         ``validation_loss_curve_`` then holds one loss per epoch (NaN for the
         other calls).
+    blocks_per_task : int, default=8
+        Blocks trained on by one task of the chain. Each task costs a round
+        trip to the scheduler (milliseconds on a distributed cluster), which
+        more blocks per task spread thinner; fewer blocks per task lose less
+        work when a worker dies and show progress more often. Blocks already
+        in memory (``da.from_array``, persisted collections) are gathered on
+        the worker ``blocks_per_task`` at a time.
     compute : bool, default=True
         Return the trained estimator; with False, the ``dask.delayed`` object
         of the chain, to compute later (or persist / inspect).
@@ -179,8 +211,9 @@ def fit_dask(
             f"{type(estimator).__name__} has no partial_fit: fit_dask trains "
             "estimators block by block."
         )
-    if not isinstance(epochs, int | np.integer) or epochs < 1:
-        raise ValueError(f"epochs must be a positive integer, got {epochs!r}.")
+    for name, value in [("epochs", epochs), ("blocks_per_task", blocks_per_task)]:
+        if not isinstance(value, int | np.integer) or value < 1:
+            raise ValueError(f"{name} must be a positive integer, got {value!r}.")
     fitted = hasattr(estimator, "classes_")
     if classes is None and not fitted:
         raise ValueError(
@@ -197,12 +230,7 @@ def fit_dask(
         # One graph key for the validation data, however many epochs use it.
         eval_set = dask.delayed(tuple(eval_set), pure=True, traverse=False)
     payloads = _block_payloads(X_blocks, y_blocks, weight_blocks)
-    partial_fit = dask.delayed(_partial_fit_block, pure=False)
-    compute_block = dask.delayed(_compute_block, pure=False)
-    # models[-2]: a block is computed once the model two steps back exists, so
-    # it is made while the previous block trains, and at most two blocks are
-    # in memory at a time.
-    models = [estimator, estimator]
+    steps = []
     for epoch in range(epochs):
         for index, blocks in enumerate(
             zip(X_blocks, y_blocks, weight_blocks, strict=True)
@@ -212,8 +240,10 @@ def fit_dask(
                 kwargs["classes"] = classes
             if eval_set is not None and index == len(X_blocks) - 1:
                 kwargs["eval_set"] = eval_set
-            if payloads[index] is not None:
-                blocks = compute_block(payloads[index], models[-2])
-            models.append(partial_fit(models[-1], blocks, kwargs))
-    model = models[-1]
+            source = payloads[index] if payloads[index] is not None else blocks
+            steps.append((source, kwargs))
+    train_on_blocks = dask.delayed(_train_on_blocks, pure=False)
+    model = estimator
+    for start in range(0, len(steps), blocks_per_task):
+        model = train_on_blocks(model, steps[start : start + blocks_per_task])
     return model.compute() if compute else model

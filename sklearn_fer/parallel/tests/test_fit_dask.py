@@ -64,13 +64,13 @@ def _blocks(X, y):
     return [(X[i : i + CHUNK], y[i : i + CHUNK]) for i in range(0, len(y), CHUNK)]
 
 
-@pytest.mark.parametrize("epochs", [1, 3])
+@pytest.mark.parametrize("epochs, blocks_per_task", [(1, 8), (3, 1), (3, 5)])
 @pytest.mark.parametrize(
     "Estimator, target",
     [(SGDSoftmaxRegression, None), (SGDLogisticRegression, _binary)],
 )
 def test_bit_identical_to_a_local_partial_fit_loop(
-    client, faces, Estimator, target, epochs
+    client, faces, Estimator, target, epochs, blocks_per_task
 ):
     X, y = faces
     y = target(y) if target else y
@@ -83,6 +83,7 @@ def test_bit_identical_to_a_local_partial_fit_loop(
         da.from_array(y, chunks=CHUNK),
         classes=classes,
         epochs=epochs,
+        blocks_per_task=blocks_per_task,  # 5: tasks that span two epochs
     )
     np.testing.assert_array_equal(trained.coef_, local.coef_)
     np.testing.assert_array_equal(trained.intercept_, local.intercept_)
@@ -170,6 +171,11 @@ def test_compute_false_returns_the_delayed_chain(client, faces):
     [
         (dict(), ValueError, "classes must be given"),
         (dict(classes=[0, 1], epochs=0), ValueError, "epochs must be a positive"),
+        (
+            dict(classes=[0, 1], blocks_per_task=0),
+            ValueError,
+            "blocks_per_task must be a positive",
+        ),
         (dict(classes=[0, 1], X=np.zeros((4, 3))), TypeError, "dask.array.Array"),
         (dict(classes=[0, 1], y=da.zeros(5, chunks=5)), ValueError, "X has 4 rows"),
         (dict(classes=[0, 1], estimator=object()), TypeError, "no partial_fit"),
@@ -282,6 +288,7 @@ def test_worker_processes_stream_more_data_than_their_memory_limit():
 
 
 _alive = {"now": 0, "most": 0}
+_made = {"count": 0}
 _alive_lock = threading.Lock()
 
 
@@ -291,6 +298,7 @@ def _counted_block(block, block_info=None):
     X, y = make_faces(len(block), random_state=index, return_X_y=True)
     out = np.column_stack([X / np.float32(255), y]).astype(np.float32)
     with _alive_lock:
+        _made["count"] += 1
         _alive["now"] += 1
         _alive["most"] = max(_alive["most"], _alive["now"])
     weakref.finalize(out, _forget_block)
@@ -314,4 +322,14 @@ def test_blocks_are_made_one_step_ahead_of_the_model(client):
         SGDSoftmaxRegression(batch_size=1, random_state=0), X, y, classes=range(7)
     )
     assert len(model.loss_curve_) == n_blocks
-    assert _alive["most"] <= 3
+    assert _alive["most"] <= 2
+
+
+def test_a_block_shared_by_X_and_y_is_made_once(client):
+    n_blocks = 6
+    template = da.zeros((n_blocks * 50, 2305), chunks=(50, -1))
+    data = template.map_blocks(_counted_block, dtype=np.float32)
+    X, y = data[:, :-1], data[:, -1].astype(int)
+    _made.update(count=0)
+    fit_dask(SGDSoftmaxRegression(random_state=0), X, y, classes=range(7))
+    assert _made["count"] == n_blocks
