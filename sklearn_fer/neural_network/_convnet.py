@@ -442,7 +442,11 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
         X = self._validate_X(X, reset=False)
         # A prediction-time option: set_params(test_time_flip=...) after fit counts.
         self.net_.module_.test_time_flip = self.test_time_flip
-        return self.net_.predict_proba(X).astype(np.float64)
+        proba = self.net_.predict_proba(X).astype(np.float64)
+        # float32 softmax rows sum to 1 only to about 1e-7; scikit-learn's
+        # metrics (log_loss) check the sums at float64 precision.
+        proba /= proba.sum(axis=1, keepdims=True)
+        return proba
 
     def predict(self, X):
         """Most probable class of each face.

@@ -27,6 +27,15 @@ pytestmark = pytest.mark.timeout(120)
 CHUNK = 150
 
 
+#: Dask starts an HTTP server (health, metrics) in the scheduler and in each
+#: worker even without a dashboard; an in-process cluster would bind them to
+#: every interface (the scheduler's on port 8787).
+LOOPBACK_HTTP = {
+    "scheduler_kwargs": {"dashboard_address": "127.0.0.1:0"},
+    "worker_dashboard_address": "127.0.0.1:0",
+}
+
+
 @pytest.fixture(scope="module")
 def client():
     with (
@@ -35,6 +44,7 @@ def client():
             threads_per_worker=2,
             processes=False,
             dashboard_address=None,
+            **LOOPBACK_HTTP,
         ) as cluster,
         distributed.Client(cluster) as client,
     ):
@@ -62,6 +72,17 @@ def _local_loop(estimator, blocks, classes, epochs, **kwargs):
 
 def _blocks(X, y):
     return [(X[i : i + CHUNK], y[i : i + CHUNK]) for i in range(0, len(y), CHUNK)]
+
+
+def test_the_test_cluster_listens_on_loopback_only(client):
+    import psutil
+
+    listening = {
+        connection.laddr.ip
+        for connection in psutil.Process().net_connections(kind="inet")
+        if connection.status == psutil.CONN_LISTEN
+    }
+    assert listening <= {"127.0.0.1", "::1"}
 
 
 @pytest.mark.parametrize("epochs, blocks_per_task", [(1, 8), (3, 1), (3, 5)])
@@ -262,6 +283,7 @@ def test_worker_processes_stream_more_data_than_their_memory_limit():
             host="127.0.0.1",
             memory_limit="450MiB",
             dashboard_address=None,
+            **LOOPBACK_HTTP,
         ) as cluster,
         distributed.Client(cluster) as client,
     ):
