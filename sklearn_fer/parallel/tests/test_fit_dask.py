@@ -1,5 +1,6 @@
 """fit_dask on an in-process cluster and on worker processes (127.0.0.1 only)."""
 
+import functools
 import threading
 import weakref
 
@@ -246,16 +247,23 @@ def test_dask_ml_incremental_wrapper(client, faces):
     assert accuracy > 0.2  # one pass over 4 blocks; chance: 1/7
 
 
+@functools.cache
+def _templates():
+    """70 faces that every block repeats (made once per worker process)."""
+    X, y = make_faces(70, random_state=0, return_X_y=True)
+    return X / np.float32(255), y
+
+
 def _noisy_faces(block, block_info=None):
     """A lazily generated block of faces: the data never exist in memory whole."""
     index = block_info[None]["chunk-location"][0]
-    # 70 faces repeated with fresh pixel noise: learnable, and cheap to make.
-    X, y = make_faces(70, random_state=index, return_X_y=True)
+    # The template faces with fresh pixel noise: learnable, and cheap to make.
+    X, y = _templates()
     rows = np.arange(len(block)) % len(y)
-    rng = np.random.default_rng(index)
-    out = rng.standard_normal(block.shape, np.float32)
-    out[:, :-1] *= 0.2
-    out[:, :-1] += X[rows] / np.float32(255)
+    out = np.random.default_rng(index).random(block.shape, np.float32)
+    out[:, :-1] -= np.float32(0.5)
+    out[:, :-1] *= np.float32(0.6)
+    out[:, :-1] += X[rows]
     out[:, -1] = y[rows]
     return out
 
