@@ -47,8 +47,13 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
     ----------
     channels : tuple of int, default=(16, 32, 64, 128)
         Output channels of each convolution block.
-    convs_per_block : int, default=2
-        Convolutions per block.
+    convs_per_block : int, tuple of int or None, default=None
+        Convolutions in each block: one count for every block, or one per
+        block. None means one in the first block and two in each later one
+        ((1, 2, 2, 2) for the default ``channels``): a single convolution at
+        full 48 x 48 resolution, where activations are largest, makes epochs
+        1.2-1.5x faster on 2 CPU cores than two, which more than makes up for
+        the lower accuracy per epoch within a time budget (see the user guide).
     hidden_units : int, default=256
         Width of the fully connected layer.
     dropout : float, default=0.5
@@ -135,7 +140,12 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
 
     _parameter_constraints: dict = {
         "channels": [tuple, list],
-        "convs_per_block": [Interval(Integral, 1, None, closed="left")],
+        "convs_per_block": [
+            Interval(Integral, 1, None, closed="left"),
+            tuple,
+            list,
+            None,
+        ],
         "hidden_units": [Interval(Integral, 1, None, closed="left")],
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "negative_slope": [Interval(Real, 0, None, closed="left")],
@@ -165,7 +175,7 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
         self,
         *,
         channels=(16, 32, 64, 128),
-        convs_per_block=2,
+        convs_per_block=None,
         hidden_units=256,
         dropout=0.5,
         negative_slope=0.1,
@@ -281,7 +291,7 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
             module__image_shape=image_shape,
             module__n_classes=n_classes,
             module__channels=tuple(self.channels),
-            module__convs_per_block=self.convs_per_block,
+            module__convs_per_block=self._convs_per_block(),
             module__hidden_units=self.hidden_units,
             module__dropout=self.dropout,
             module__negative_slope=self.negative_slope,
@@ -305,6 +315,26 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
             verbose=self.verbose,
             **optimizer_kwargs,
         )
+
+    def _convs_per_block(self):
+        """One convolution count per block, checked against ``channels``."""
+        if self.convs_per_block is None:
+            return (1,) + (2,) * (len(self.channels) - 1)
+        if isinstance(self.convs_per_block, Integral):
+            return (self.convs_per_block,) * len(self.channels)
+        counts = tuple(self.convs_per_block)
+        if len(counts) != len(self.channels):
+            raise ValueError(
+                f"convs_per_block has {len(counts)} entries but channels has "
+                f"{len(self.channels)} blocks: give one count per block or a "
+                "single int."
+            )
+        for block, count in enumerate(counts):
+            if not isinstance(count, Integral) or count < 1:
+                raise ValueError(
+                    f"convs_per_block[{block}] must be an int >= 1, got {count!r}."
+                )
+        return counts
 
     def _drop_last(self, n_train):
         """Drop the incomplete last batch: batch norm cannot train on one face."""

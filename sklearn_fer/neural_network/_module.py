@@ -120,8 +120,8 @@ class Augment(nn.Module):
 
 
 class FaceConvNet(nn.Module):
-    """Conv blocks (Conv2d, BatchNorm, LeakyReLU, x2, MaxPool), then a fully
-    connected layer with batch norm and dropout, then the class scores.
+    """Conv blocks (``convs_per_block[i]`` x Conv2d, BatchNorm, LeakyReLU, then
+    MaxPool), a fully connected layer with batch norm and dropout, the scores.
 
     With ``standardize``, each face is standardised (zero mean, unit variance)
     first, so the network takes grey levels in any scale. Pooling rounds up,
@@ -152,8 +152,8 @@ class FaceConvNet(nn.Module):
         # training steps measured on 2 cores).
         layers, in_channels = [], 1
         height, width = self.image_shape
-        for out_channels in channels:
-            for _ in range(convs_per_block):
+        for out_channels, n_convs in zip(channels, convs_per_block, strict=True):
+            for _ in range(n_convs):
                 layers += [
                     nn.Conv2d(in_channels, out_channels, 3, padding=1, bias=False),
                     nn.BatchNorm2d(out_channels),

@@ -243,3 +243,29 @@ def test_bad_input():
     bad[2, 5] = np.nan
     with pytest.raises(ValueError, match="NaN"):
         ConvNetClassifier(**TINY).fit(bad, y)
+
+
+def test_convs_per_block_per_block_counts():
+    X, y = make_faces(40, emotions=["happy", "sad"], random_state=0, return_X_y=True)
+
+    def conv_widths(convs_per_block):
+        model = ConvNetClassifier(
+            channels=(4, 8),
+            convs_per_block=convs_per_block,
+            hidden_units=8,
+            max_epochs=1,
+            random_state=0,
+        ).fit(X, y)
+        return [
+            layer.out_channels
+            for layer in model.net_.module_.features
+            if isinstance(layer, torch.nn.Conv2d)
+        ]
+
+    assert conv_widths(None) == [4, 8, 8]
+    assert conv_widths((1, 3)) == [4, 8, 8, 8]
+    assert conv_widths(2) == [4, 4, 8, 8]
+    with pytest.raises(ValueError, match="3 entries but channels has 2 blocks"):
+        ConvNetClassifier(channels=(4, 8), convs_per_block=(1, 2, 2)).fit(X, y)
+    with pytest.raises(ValueError, match=r"convs_per_block\[1\] must be an int >= 1"):
+        ConvNetClassifier(channels=(4, 8), convs_per_block=(1, 0)).fit(X, y)
