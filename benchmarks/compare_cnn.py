@@ -14,7 +14,6 @@ import sys
 import time
 
 import torch
-from sklearn.metrics import accuracy_score
 
 from benchmarks._common import data_path_or_exit, machine
 from sklearn_fer.datasets import load_fer2013
@@ -35,21 +34,20 @@ def main(variants):
     torch.set_num_threads(2)
     faces = load_fer2013(path, usage="Training")
     fit, holdout = stratified_holdout(faces.target, HOLDOUT, HOLDOUT_SEED)
+    X_fit, y_fit = faces.data[fit], faces.target[fit]
+    X_holdout, y_holdout = faces.data[holdout], faces.target[holdout]
     print(
-        f"## ConvNetClassifier variants, {len(fit)} Training faces fit, "
-        f"{len(holdout)} held out ({machine()})",
+        f"## ConvNetClassifier variants, {len(y_fit)} Training faces fit, "
+        f"{len(y_holdout)} held out ({machine()})",
         flush=True,
     )
     for params in variants:
         model = ConvNetClassifier(random_state=0, **params)
         started = time.perf_counter()
-        model.fit(faces.data[fit], faces.target[fit])
+        model.fit(X_fit, y_fit)
         seconds = time.perf_counter() - started
-        accuracy = model.score(faces.data[holdout], faces.target[holdout])
-        model.set_params(test_time_flip=True)
-        flipped = accuracy_score(
-            faces.target[holdout], model.predict(faces.data[holdout])
-        )
+        accuracy = model.score(X_holdout, y_holdout)
+        flipped = model.set_params(test_time_flip=True).score(X_holdout, y_holdout)
         print(
             f"{params}: {seconds / 60:.1f} min ({seconds / model.n_iter_:.0f} s / "
             f"epoch), holdout accuracy {accuracy:.4f}, with the flip {flipped:.4f}",
