@@ -353,8 +353,26 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
                 f"norm), got {X.shape[0]} sample."
             )
 
+    @staticmethod
+    def _drop_training_state(net):
+        """Let go of what only the training loop needs, before it is pickled.
+
+        skorch unpickles the module and optimizer with ``map_location``, so a
+        net trained on a GPU loads on a CPU-only machine, but the LR
+        scheduler keeps its own reference to the optimizer, whose GPU tensors
+        would then be unpickled as they are and fail (skorch issue #1096).
+        skorch builds a new scheduler at the start of every fit or partial_fit
+        anyway. The validation split holds the validation faces, which a
+        saved model should not carry.
+        """
+        for _, callback in net.callbacks_:
+            if isinstance(callback, LRScheduler):
+                callback.lr_scheduler_ = None
+        net.train_split = None
+
     def _store(self, net, classes, image_shape):
         """Set the fitted attributes, only once training has succeeded."""
+        self._drop_training_state(net)
         self.net_ = net
         self.classes_ = classes
         self.image_shape_ = image_shape
