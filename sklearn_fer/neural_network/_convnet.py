@@ -68,7 +68,9 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
         Label smoothing of the cross-entropy (training and validation loss);
         0 is plain cross-entropy.
     lr_schedule : {'cosine', 'constant'}, default='cosine'
-        'cosine' anneals the learning rate to 0 over ``max_epochs``.
+        'cosine' anneals the learning rate towards 0 over ``max_epochs``
+        epochs; ``partial_fit`` (one epoch per call) starts a new cycle every
+        ``max_epochs`` epochs.
     weight_decay : float, default=1e-4
         L2 weight decay of the optimizer.
     batch_size : int, default=64
@@ -261,12 +263,14 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
             optimizer_kwargs.update(optimizer__momentum=0.9, optimizer__nesterov=True)
         callbacks = []
         if self.lr_schedule == "cosine":
+            # With warm restarts, partial_fit past max_epochs starts a new
+            # cycle; CosineAnnealingLR would train an epoch at 0, then climb.
             callbacks.append(
                 (
                     "lr_schedule",
                     LRScheduler(
-                        torch.optim.lr_scheduler.CosineAnnealingLR,
-                        T_max=self.max_epochs,
+                        torch.optim.lr_scheduler.CosineAnnealingWarmRestarts,
+                        T_0=self.max_epochs,
                     ),
                 )
             )

@@ -204,6 +204,25 @@ def test_partial_fit(faces):
         model.partial_fit(X[:5, :100], y[:5])
 
 
+def test_cosine_schedule_restarts_rather_than_training_at_zero(faces):
+    # Epoch k (from 0) of a cycle of max_epochs trains at
+    # lr * (1 + cos(pi * k / max_epochs)) / 2; partial_fit past max_epochs
+    # starts a new cycle, where a plain cosine would train at 0, then climb.
+    X, y, _, _ = faces
+    learning_rate = SMALL["learning_rate"]
+    expected = [
+        learning_rate * (1 + np.cos(np.pi * (epoch % 3) / 3)) / 2 for epoch in range(7)
+    ]
+    incremental = ConvNetClassifier(max_epochs=3, **SMALL)
+    for _ in range(7):
+        incremental.partial_fit(X[:64], y[:64], classes=[0, 1, 2])
+    np.testing.assert_allclose(incremental.net_.history[:, "event_lr"], expected)
+    continued = ConvNetClassifier(max_epochs=3, **SMALL).fit(X[:64], y[:64])
+    for _ in range(4):
+        continued.partial_fit(X[:64], y[:64])
+    np.testing.assert_allclose(continued.net_.history[:, "event_lr"], expected)
+
+
 def test_grid_search_cross_validate_and_pickle(faces):
     X, y, X_test, _ = faces
     model = ConvNetClassifier(max_epochs=1, **SMALL)
