@@ -46,9 +46,11 @@ def fit_and_score(params, threads, X_fit, y_fit, X_holdout, y_holdout):
     seconds = time.perf_counter() - started
     accuracy = model.score(X_holdout, y_holdout)
     flipped = model.set_params(test_time_flip=True).score(X_holdout, y_holdout)
+    device = model.device
+    where = f"{threads} thread{'s' * (threads > 1)}" if device == "cpu" else device
     return (
         f"{params}: {seconds / 60:.1f} min ({seconds / model.n_iter_:.0f} s / "
-        f"epoch on {threads} thread{'s' * (threads > 1)}), holdout accuracy "
+        f"epoch on {where}), holdout accuracy "
         f"{accuracy:.4f}, with the flip {flipped:.4f}"
     )
 
