@@ -24,6 +24,16 @@ def machine():
     )
 
 
+def processor(device="cpu"):
+    """What trains a torch model: '2 CPU threads' or the GPU's name."""
+    import torch
+
+    if device == "cpu":
+        threads = torch.get_num_threads()
+        return f"{threads} CPU thread{'s' * (threads > 1)}"
+    return torch.cuda.get_device_name(torch.device(device))
+
+
 def standardized_split(path, target):
     """Training (fit) and PublicTest (score) pixels, scaled to [0, 1], standardized."""
     from sklearn.preprocessing import StandardScaler

@@ -27,7 +27,13 @@ import numpy as np
 import torch
 from sklearn.metrics import accuracy_score, classification_report, recall_score
 
-from benchmarks._common import data_path_or_exit, machine, markdown_table, report
+from benchmarks._common import (
+    data_path_or_exit,
+    machine,
+    markdown_table,
+    processor,
+    report,
+)
 from sklearn_fer.datasets import load_fer2013
 from sklearn_fer.neural_network import ConvNetClassifier
 from sklearn_fer.utils import save_model
@@ -64,13 +70,6 @@ def epochs_within(minutes, X_train, y_train, device):
         flush=True,
     )
     return epochs
-
-
-def device_name(device):
-    """The processor that trains: '2 CPU threads' or the GPU's name."""
-    if device == "cpu":
-        return f"{torch.get_num_threads()} CPU threads"
-    return torch.cuda.get_device_name(torch.device(device))
 
 
 def run(path, task, *, device="cpu", epochs=None, save=None):
@@ -141,13 +140,14 @@ def main(tasks=None, *, device="cpu", epochs=None, save=None):
             "for happy / neutral / sad, 30 for the 7 emotions)"
         )
     else:
-        how_long = f"{epochs} epochs (`--epochs {epochs}`)"
+        how_long = f"{epochs} epoch{'s' * (epochs > 1)} (`--epochs {epochs}`)"
+    trained_on = processor(device)
     report(
-        f"### Convolutional network on FER2013 ({machine()}, {device_name(device)})\n",
+        f"### Convolutional network on FER2013 ({machine()}, {trained_on})\n",
         f"ConvNetClassifier(random_state=0, device={device!r}), {how_long}, no "
         "early stopping; fit on Training, PublicTest accuracy without and with "
         "`test_time_flip=True` (the same network); inference on "
-        f"{device_name(device)}, without / with the flip.\n",
+        f"{trained_on}, without / with the flip.\n",
         markdown_table(header, [[r[key] for key in header] for r in results]),
         "",
         *(f"Recall per class, {r['task']}: {r['recall']}." for r in results),

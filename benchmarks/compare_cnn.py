@@ -20,7 +20,7 @@ import time
 import torch
 from joblib import Parallel, delayed
 
-from benchmarks._common import data_path_or_exit, machine
+from benchmarks._common import data_path_or_exit, machine, processor
 from sklearn_fer.datasets import load_fer2013
 from sklearn_fer.neural_network import ConvNetClassifier
 from sklearn_fer.utils._validation import stratified_holdout
@@ -46,11 +46,9 @@ def fit_and_score(params, threads, X_fit, y_fit, X_holdout, y_holdout):
     seconds = time.perf_counter() - started
     accuracy = model.score(X_holdout, y_holdout)
     flipped = model.set_params(test_time_flip=True).score(X_holdout, y_holdout)
-    device = model.device
-    where = f"{threads} thread{'s' * (threads > 1)}" if device == "cpu" else device
     return (
         f"{params}: {seconds / 60:.1f} min ({seconds / model.n_iter_:.0f} s / "
-        f"epoch on {where}), holdout accuracy "
+        f"epoch on {processor(model.device)}), holdout accuracy "
         f"{accuracy:.4f}, with the flip {flipped:.4f}"
     )
 
