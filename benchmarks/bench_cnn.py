@@ -28,6 +28,7 @@ import torch
 from sklearn.metrics import accuracy_score, classification_report, recall_score
 
 from benchmarks._common import (
+    CORES,
     data_path_or_exit,
     machine,
     markdown_table,
@@ -79,7 +80,7 @@ def run(path, task, *, device="cpu", epochs=None, save=None):
     train, test = faces.usage == "Training", faces.usage == "PublicTest"
     X_train, y_train = faces.data[train], faces.target[train]
     X_test, y_test = faces.data[test], faces.target[test]
-    torch.set_num_threads(2)
+    torch.set_num_threads(CORES)
     max_epochs = epochs or epochs_within(minutes, X_train, y_train, device)
     model = ConvNetClassifier(
         max_epochs=max_epochs, random_state=0, verbose=1, device=device

@@ -30,7 +30,13 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks._common import data_path_or_exit, machine, markdown_table, report
+from benchmarks._common import (
+    CORES,
+    data_path_or_exit,
+    machine,
+    markdown_table,
+    report,
+)
 from sklearn_fer.linear_model import SGDSoftmaxRegression
 
 COPIES = 10
@@ -125,7 +131,7 @@ def _one_worker_cluster():
         dask.config.set(WORKER_MALLOC),
         distributed.LocalCluster(
             n_workers=1,
-            threads_per_worker=2,
+            threads_per_worker=CORES,
             processes=True,
             host="127.0.0.1",
             memory_limit=WORKER_MEMORY,

@@ -20,7 +20,7 @@ import time
 import torch
 from joblib import Parallel, delayed
 
-from benchmarks._common import data_path_or_exit, machine, processor
+from benchmarks._common import CORES, data_path_or_exit, machine, processor
 from sklearn_fer.datasets import load_fer2013
 from sklearn_fer.neural_network import ConvNetClassifier
 from sklearn_fer.utils._validation import stratified_holdout
@@ -34,7 +34,6 @@ DEFAULT_VARIANTS = [
 ]
 #: Share of Training held out, and the seed of the split.
 HOLDOUT, HOLDOUT_SEED = 0.1, 12345
-CORES = 2
 
 
 def fit_and_score(params, threads, X_fit, y_fit, X_holdout, y_holdout):
