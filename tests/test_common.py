@@ -4,7 +4,7 @@ FER2013Transformer takes strings (``input_tags.string``, no 2-D numeric input,
 like CountVectorizer), so scikit-learn runs only its API checks on it and warns
 that it skips the numeric ones; its behaviour on real input (containers,
 pipelines, set_output, bad rows) is tested in
-``preprocessing/tests/test_fer2013_transformer.py``.
+``tests/preprocessing/test_fer2013_transformer.py``.
 """
 
 import pytest
