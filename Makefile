@@ -28,6 +28,10 @@ lint: $(STAMP)
 
 docs: $(STAMP)
 	$(BIN)/sphinx-build -W --keep-going -b html docs docs/_build/html
+	@# A class page lists its inherited methods (partial_fit lives in a base class).
+	@grep -q 'SGDSoftmaxRegression.partial_fit' \
+	  docs/_build/html/generated/sklearn_fer.linear_model.SGDSoftmaxRegression.html \
+	  || { echo "docs: the SGDSoftmaxRegression page lists no partial_fit"; exit 1; }
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks

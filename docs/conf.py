@@ -1,6 +1,7 @@
 """Sphinx configuration: numpydoc, the pydata theme and a sphinx-gallery."""
 
 import os
+import re
 
 import sklearn_fer
 
@@ -13,14 +14,23 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
     "sphinx.ext.doctest",
+    "sphinx.ext.mathjax",
+    # Ships MathJax into _static: equations render without internet.
+    "sphinx-mathjax-offline",
+    # [source] links to the highlighted code of every documented object.
+    "sphinx.ext.viewcode",
     "numpydoc",
     "sphinx_gallery.gen_gallery",
 ]
 
 autosummary_generate = True
-autodoc_default_options = {"members": True, "inherited-members": False}
-# numpydoc lists the members itself from the docstring sections; autosummary
-# stubs would list them a second time.
+# Like scikit-learn's API pages: a class page lists every public method, also
+# those inherited from a private base class (fit, partial_fit, predict_proba)
+# or from scikit-learn (get_params, score, set_output).
+# The class template (_templates/autosummary/class.rst) adds
+# :inherited-members: and a table of the methods with their signatures.
+autodoc_default_options = {"members": True}
+# The template's table lists the methods; numpydoc's own would repeat it.
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 
@@ -52,5 +62,36 @@ def _skip_metadata_request_setters(app, what, name, obj, skip, options):
     return skip
 
 
+# Methods inherited from scikit-learn (score, get_metadata_routing, set_output)
+# carry :ref: labels of scikit-learn's own site, which this build does not
+# have: they become links to the pages on scikit-learn.org.
+_SKLEARN_LABELS = {
+    "metadata_routing": "metadata_routing.html",
+    "accuracy_score": "modules/model_evaluation.html#accuracy-score",
+    "df_output_transform": "auto_examples/miscellaneous/plot_set_output.html",
+    "sphx_glr_auto_examples_miscellaneous_plot_set_output.py": (
+        "auto_examples/miscellaneous/plot_set_output.html"
+    ),
+}
+_SKLEARN_REF = re.compile(r":ref:`([^`<]*?)\s*<([^`>]+)>`|:ref:`([^`<>]+)`")
+
+
+def _link_sklearn_refs(app, what, name, obj, options, lines):
+    if not getattr(obj, "__module__", "").startswith("sklearn."):
+        return
+
+    def link(match):
+        text, label = match[1], match[2]
+        if label is None:
+            text = label = match[3]
+        page = _SKLEARN_LABELS.get(label)
+        if page is None:
+            return text
+        return f"`{text} <https://scikit-learn.org/stable/{page}>`__"
+
+    lines[:] = [_SKLEARN_REF.sub(link, line) for line in lines]
+
+
 def setup(app):
     app.connect("autodoc-skip-member", _skip_metadata_request_setters)
+    app.connect("autodoc-process-docstring", _link_sklearn_refs)
