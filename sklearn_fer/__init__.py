@@ -5,11 +5,12 @@ Subpackages
 datasets
     ``EMOTIONS``, the FER2013 loader and streamer, synthetic faces.
 preprocessing
-    ``FER2013Transformer``: pixel strings to arrays.
+    ``FER2013Transformer``: pixel strings to arrays; ``FaceCropper``: faces
+    found in photos and cropped as FER2013's.
 linear_model
     ``SGDLogisticRegression`` and ``SGDSoftmaxRegression``.
 
-Heavy optional dependencies (torch, matplotlib, Pillow) are imported only by
+Heavy optional dependencies (torch, matplotlib, Pillow, OpenCV) are imported only by
 the functions that need them, never when this package is imported.
 """
 

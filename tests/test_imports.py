@@ -10,7 +10,7 @@ def test_core_imports_no_optional_dependency():
         "sklearn_fer.preprocessing, sklearn_fer.inspection, sklearn_fer._cli, "
         "sklearn_fer.utils\n"
         "optional = {'torch', 'skorch', 'matplotlib', 'PIL', 'dask', 'distributed',"
-        " 'skops'}\n"
+        " 'skops', 'cv2'}\n"
         "heavy = optional & set(sys.modules)\n"
         "print(sorted(heavy))"
     )

@@ -9,7 +9,7 @@ symmetric colour scale, red where a brighter pixel pushes towards the emotion.
 
 import numpy as np
 
-from sklearn_fer.datasets import EMOTIONS, make_faces
+from sklearn_fer.datasets import make_faces
 from sklearn_fer.inspection import CoefImageDisplay
 from sklearn_fer.linear_model import SGDSoftmaxRegression
 
@@ -21,4 +21,4 @@ print(f"training accuracy: {model.score(X, y):.2f}")
 # %%
 # The mouth and the brows carry the emotion in these faces, and that is where
 # the weights are largest.
-display = CoefImageDisplay.from_estimator(model, class_names=EMOTIONS, n_cols=4)
+display = CoefImageDisplay.from_estimator(model, n_cols=4)

@@ -31,6 +31,10 @@ for eta0 in [1e-4, 1e-3, 1e-2]:
         SGDSoftmaxRegression(eta0=eta0, max_iter=20, tol=None, random_state=0),
     )
     model.fit(X_train, y_train, sgdsoftmaxregression__eval_set=(X_val, y_val))
-    display = LossCurveDisplay.from_estimator(model, name=f"eta0={eta0:g}", ax=ax)
+    display = LossCurveDisplay.from_estimator(
+        model,
+        name=f"eta0={eta0:g}",
+        ax=ax,
+        title="Softmax regression on synthetic faces",
+    )
     ax = display.ax_
-_ = ax.set_title("Softmax regression on synthetic faces")

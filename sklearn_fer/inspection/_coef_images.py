@@ -7,6 +7,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..datasets import IMAGE_SHAPE
 from ..utils._pipeline import final_step
+from ._labels import class_display_labels
 from ._matplotlib import pyplot
 
 
@@ -35,12 +36,12 @@ class CoefImageDisplay:
     --------
     >>> import matplotlib
     >>> matplotlib.use("Agg")
-    >>> from sklearn_fer.datasets import EMOTIONS, make_faces
+    >>> from sklearn_fer.datasets import make_faces
     >>> from sklearn_fer.linear_model import SGDSoftmaxRegression
     >>> from sklearn_fer.inspection import CoefImageDisplay
     >>> X, y = make_faces(300, random_state=0, return_X_y=True)
     >>> model = SGDSoftmaxRegression(random_state=0).fit(X / 255, y)
-    >>> display = CoefImageDisplay.from_estimator(model, class_names=EMOTIONS)
+    >>> display = CoefImageDisplay.from_estimator(model)  # codes 0-6: emotion names
     >>> len(display.images_), display.axes_[0].get_title()
     (7, 'angry')
     """
@@ -50,16 +51,19 @@ class CoefImageDisplay:
         self.titles = titles
 
     @classmethod
-    def from_estimator(cls, estimator, *, class_names=None, n_cols=None, cmap="RdBu_r"):
+    def from_estimator(
+        cls, estimator, *, display_labels=None, n_cols=None, cmap="RdBu_r"
+    ):
         """Show the ``coef_`` of a fitted linear model (or a pipeline ending in one).
 
         Parameters
         ----------
         estimator : fitted estimator or Pipeline
             Its last step has ``coef_`` of shape (n_images, 2304).
-        class_names : sequence of str, default=None
-            Names of the classes by label (e.g. ``EMOTIONS`` for the codes 0-6);
-            by default the labels themselves.
+        display_labels : sequence of str, default=None
+            One name per class, in the order of ``classes_``. By default the
+            emotion names when the classes are FER2013 codes (integers within
+            0..6), else the class labels themselves.
         n_cols : int, default=None
             Images per row (up to 4 by default).
         cmap : str, default='RdBu_r'
@@ -76,16 +80,9 @@ class CoefImageDisplay:
                 f"{type(final).__name__} needs coef_ of shape (n, "
                 f"{np.prod(IMAGE_SHAPE)}) (one weight per pixel of a 48 x 48 face)."
             )
-        classes = final.classes_ if len(coef) > 1 else final.classes_[1:]
-
-        def title(label):
-            if class_names is not None and isinstance(label, np.integer | int):
-                return str(class_names[int(label)])
-            return str(label)
-
-        return cls(coef=coef, titles=[title(c) for c in classes]).plot(
-            n_cols=n_cols, cmap=cmap
-        )
+        names = class_display_labels(final.classes_, display_labels)
+        titles = names if len(coef) > 1 else names[1:]  # binary: classes_[1]
+        return cls(coef=coef, titles=titles).plot(n_cols=n_cols, cmap=cmap)
 
     def plot(self, *, n_cols=None, cmap="RdBu_r"):
         """Draw one image per row of ``coef``.

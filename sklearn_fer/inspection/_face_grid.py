@@ -5,6 +5,7 @@ import math
 import numpy as np
 
 from ..datasets import IMAGE_SHAPE
+from ._labels import class_display_labels
 from ._matplotlib import pyplot
 
 
@@ -44,7 +45,7 @@ class FaceGridDisplay:
 
     @classmethod
     def from_estimator(
-        cls, estimator, X, y=None, *, n_faces=16, class_names=None, random_state=None
+        cls, estimator, X, y=None, *, n_faces=16, display_labels=None, random_state=None
     ):
         """Predict ``n_faces`` faces drawn from ``X`` and show them.
 
@@ -54,8 +55,10 @@ class FaceGridDisplay:
         X : array-like of shape (n_samples, 2304)
         y : array-like of shape (n_samples,), default=None
         n_faces : int, default=16
-        class_names : sequence of str, default=None
-            Names by integer label (e.g. ``EMOTIONS``).
+        display_labels : sequence of str, default=None
+            One name per class, in the order of the estimator's ``classes_``.
+            By default the emotion names when the labels are FER2013 codes
+            (integers within 0..6), else the labels themselves.
         random_state : int, RandomState or None, default=None
             Which faces are drawn.
 
@@ -69,13 +72,30 @@ class FaceGridDisplay:
         rng = check_random_state(random_state)
         chosen = rng.choice(len(X), size=min(n_faces, len(X)), replace=False)
         predicted = estimator.predict(X[chosen])
+        y_true = None if y is None else np.asarray(y)[chosen]
+        classes = np.asarray(estimator.classes_)
+        if display_labels is None and y_true is not None:
+            classes = np.union1d(classes, y_true)  # labels the model never saw
+        name_of = dict(
+            zip(
+                classes.tolist(),
+                class_display_labels(classes, display_labels),
+                strict=True,
+            )
+        )
 
         def names(labels):
-            if labels is None or class_names is None:
-                return labels
-            return [str(class_names[int(label)]) for label in labels]
+            if labels is None:
+                return None
+            unknown = set(labels.tolist()) - name_of.keys()
+            if unknown:
+                raise ValueError(
+                    f"y has labels {sorted(unknown)} that are not among the "
+                    f"estimator's classes_ {classes.tolist()}, which "
+                    "display_labels names."
+                )
+            return [name_of[label] for label in labels.tolist()]
 
-        y_true = None if y is None else np.asarray(y)[chosen]
         return cls(
             images=X[chosen], y_true=names(y_true), y_pred=names(predicted)
         ).plot()

@@ -1,10 +1,30 @@
 """``LossCurveDisplay``: training and validation loss per epoch."""
 
+import sys
+
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
+from ..linear_model._base import BaseSGDLinearClassifier
 from ..utils._pipeline import final_step
 from ._matplotlib import new_axes
+
+#: The size of a new figure: room for the legend right of the curves.
+_FIGSIZE = (8.0, 4.5)
+
+
+def _training_loss_name(estimator):
+    """What ``estimator``'s ``loss_curve_`` measures, for the y label."""
+    if isinstance(estimator, BaseSGDLinearClassifier):
+        return "log loss + penalty"
+    # Only look for ConvNetClassifier when its module is loaded (it imports
+    # torch); an instance of it implies that it is.
+    neural_network = sys.modules.get("sklearn_fer.neural_network")
+    if neural_network is not None and isinstance(
+        estimator, neural_network.ConvNetClassifier
+    ):
+        return "log loss on augmented faces"
+    return "loss"
 
 
 class LossCurveDisplay:
@@ -15,6 +35,13 @@ class LossCurveDisplay:
     ``SGDSoftmaxRegression``, ``ConvNetClassifier``, or a ``Pipeline`` ending
     in one. Several displays can share one axis to compare models.
 
+    Training curves are solid, validation curves dashed, and the y label says
+    what each measures: for the SGD estimators the training objective (mean
+    log loss plus the penalty), for the validation data the log loss alone
+    (as :func:`sklearn.metrics.log_loss`). Epochs are whole numbers on the x
+    axis; the legend sits right of the curves (a new figure makes room for it;
+    on your own axes save with ``bbox_inches="tight"``).
+
     Parameters
     ----------
     loss : array-like
@@ -23,6 +50,9 @@ class LossCurveDisplay:
         Validation loss per epoch (NaN for epochs without one).
     name : str or None, default=None
         Legend label of the curves.
+    training_loss_name : str, default='loss'
+        What ``loss`` measures, for the y label (``from_estimator`` says it:
+        'log loss + penalty' for the SGD estimators).
 
     Attributes
     ----------
@@ -43,15 +73,21 @@ class LossCurveDisplay:
     >>> display = LossCurveDisplay.from_estimator(model.fit(X / 255, y))
     >>> len(display.lines_)
     2
+    >>> print(display.ax_.get_ylabel())
+    training: log loss + penalty (solid)
+    validation: log loss (dashed)
     """
 
-    def __init__(self, *, loss, validation_loss=None, name=None):
+    def __init__(
+        self, *, loss, validation_loss=None, name=None, training_loss_name="loss"
+    ):
         self.loss = loss
         self.validation_loss = validation_loss
         self.name = name
+        self.training_loss_name = training_loss_name
 
     @classmethod
-    def from_estimator(cls, estimator, *, name=None, ax=None):
+    def from_estimator(cls, estimator, *, name=None, ax=None, title=None):
         """Plot the loss history of a fitted estimator (or pipeline).
 
         Parameters
@@ -62,6 +98,8 @@ class LossCurveDisplay:
             Legend label; defaults to the estimator's class name.
         ax : matplotlib Axes, default=None
             Axes to draw on (e.g. another display's ``ax_``); a new figure if None.
+        title : str or None, default=None
+            Title of the axes.
 
         Returns
         -------
@@ -78,10 +116,11 @@ class LossCurveDisplay:
             loss=final.loss_curve_,
             validation_loss=final.validation_loss_curve_,
             name=name or type(final).__name__,
+            training_loss_name=_training_loss_name(final),
         )
-        return display.plot(ax=ax)
+        return display.plot(ax=ax, title=title)
 
-    def plot(self, *, ax=None, log_scale=False):
+    def plot(self, *, ax=None, log_scale=False, title=None):
         """Draw the curves.
 
         Parameters
@@ -90,12 +129,16 @@ class LossCurveDisplay:
             Axes to draw on; a new figure if None.
         log_scale : bool, default=False
             Logarithmic loss axis.
+        title : str or None, default=None
+            Title of the axes (an existing title is kept when None).
 
         Returns
         -------
         self : LossCurveDisplay
         """
-        ax, figure = new_axes(ax)
+        ax, figure = new_axes(ax, figsize=_FIGSIZE, layout="constrained")
+        from matplotlib.ticker import MaxNLocator
+
         epochs = np.arange(1, len(self.loss) + 1)
         prefix = f"{self.name}: " if self.name else ""
         (train_line,) = ax.plot(epochs, self.loss, label=f"{prefix}training")
@@ -113,9 +156,19 @@ class LossCurveDisplay:
             )
             self.lines_.append(validation_line)
         ax.set_xlabel("epoch")
-        ax.set_ylabel("loss")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        described = [f"training: {self.training_loss_name} (solid)"]
+        if self.validation_loss is not None:
+            described.append("validation: log loss (dashed)")
+        # On a shared axis, keep what earlier displays described.
+        earlier = ax.get_ylabel().splitlines()
+        ax.set_ylabel(
+            "\n".join(earlier + [line for line in described if line not in earlier])
+        )
         if log_scale:
             ax.set_yscale("log")
-        ax.legend()
+        if title is not None:
+            ax.set_title(title)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0)
         self.ax_, self.figure_ = ax, figure
         return self

@@ -1,0 +1,86 @@
+"""``annotate_faces``: a copy of a photo with its faces boxed and labelled."""
+
+import numpy as np
+
+from ..preprocessing._face_cropper import _check_boxes, _image_array, _import_cv2
+
+
+def annotate_faces(image, boxes, labels=None, *, color=(0, 200, 0)) -> np.ndarray:
+    """Draw a box, and a label above it, around each face of a copy of ``image``.
+
+    Drawn with OpenCV (extra ``faces``), at the image's own resolution: the
+    result can be saved as a picture file, e.g. with Pillow's
+    ``Image.fromarray(annotated).save(path)``. The input is not modified.
+
+    Parameters
+    ----------
+    image : array-like of shape (height, width) or (height, width, 3 or 4)
+        Grey or RGB(A) image (alpha dropped); uint8, uint16, or float in
+        [0, 1].
+    boxes : array-like of shape (n_faces, 4)
+        ``(x, y, width, height)`` per face, as
+        :meth:`~sklearn_fer.preprocessing.FaceCropper.detect` returns them.
+    labels : sequence of str, default=None
+        One label per box (e.g. the predicted emotion); None draws boxes only.
+    color : tuple of 3 int, default=(0, 200, 0)
+        RGB colour of the boxes and of the labels' background (the text is
+        black).
+
+    Returns
+    -------
+    annotated : ndarray of shape (height, width, 3), dtype uint8
+        RGB copy of the image with the annotations.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_fer.inspection import annotate_faces
+    >>> photo = np.full((200, 300), 128, dtype=np.uint8)
+    >>> annotated = annotate_faces(photo, [[100, 60, 80, 80]], ["happy"])
+    >>> annotated.shape, annotated[60, 140].tolist(), annotated[190, 10].tolist()
+    ((200, 300, 3), [0, 200, 0], [128, 128, 128])
+    """
+    cv2 = _import_cv2()
+    array, to_255 = _image_array(image)
+    boxes = _check_boxes(boxes, array.shape[:2])
+    if labels is not None and len(labels) != len(boxes):
+        raise ValueError(
+            f"labels has {len(labels)} entries for {len(boxes)} boxes: give one "
+            "label per box."
+        )
+    if array.ndim == 2:
+        array = array[:, :, None].repeat(3, axis=2)
+    if array.dtype == np.uint8:
+        annotated = np.ascontiguousarray(array[:, :, :3], dtype=np.uint8).copy()
+    else:
+        annotated = np.clip(np.rint(array[:, :, :3] * to_255), 0, 255)
+        annotated = np.ascontiguousarray(annotated, dtype=np.uint8)
+    color = tuple(int(channel) for channel in color)
+    font = cv2.FONT_HERSHEY_SIMPLEX
+    for row, (x, y, w, h) in enumerate(np.rint(boxes).astype(int)):
+        # Line and text grow with the face, so that they read on big photos.
+        thickness = max(2, round(w / 60))
+        cv2.rectangle(annotated, (x, y), (x + w - 1, y + h - 1), color, thickness)
+        if labels is None:
+            continue
+        text = str(labels[row])
+        scale = max(0.4, w / 200)
+        text_thickness = max(1, round(scale * 1.5))
+        (text_w, text_h), baseline = cv2.getTextSize(text, font, scale, text_thickness)
+        label_h = text_h + baseline + 4
+        # Above the box; inside its top edge when the box touches the top.
+        top = y - label_h if y - label_h >= 0 else y
+        cv2.rectangle(
+            annotated, (x, top), (x + text_w + 4, top + label_h), color, cv2.FILLED
+        )
+        cv2.putText(
+            annotated,
+            text,
+            (x + 2, top + text_h + 2),
+            font,
+            scale,
+            (0, 0, 0),
+            text_thickness,
+            cv2.LINE_AA,
+        )
+    return annotated

@@ -1,0 +1,60 @@
+"""annotate_faces draws on a copy, at the photo's resolution."""
+
+import numpy as np
+import pytest
+
+pytest.importorskip(
+    "cv2", reason="OpenCV (extra 'faces': opencv-python-headless) not installed"
+)
+
+from sklearn_fer.inspection import annotate_faces
+
+GREEN = [0, 200, 0]
+
+
+def test_boxes_and_labels_on_a_copy():
+    photo = np.full((200, 300), 128, dtype=np.uint8)
+    before = photo.copy()
+    annotated = annotate_faces(photo, [[100, 60, 80, 80]], ["happy"])
+    np.testing.assert_array_equal(photo, before)
+    assert annotated.shape == (200, 300, 3) and annotated.dtype == np.uint8
+    # The four sides of the box.
+    for y, x in [(60, 140), (139, 140), (100, 100), (100, 179)]:
+        assert annotated[y, x].tolist() == GREEN
+    # The label sits above the box: green background and dark text.
+    above = annotated[40:60, 100:180]
+    assert (above == GREEN).all(axis=2).any() and (above.max(axis=2) < 60).any()
+    # Inside the box and far from it, the photo is untouched (grey in RGB).
+    assert annotated[100, 140].tolist() == [128] * 3
+    assert annotated[190, 10].tolist() == [128] * 3
+
+
+def test_boxes_only_and_a_label_at_the_top_edge():
+    photo = np.full((100, 100), 128, dtype=np.uint8)
+    plain = annotate_faces(photo, [[10, 0, 50, 50]])
+    labelled = annotate_faces(photo, [[10, 0, 50, 50]], ["sad"])
+    # With no room above, the label goes inside the box's top.
+    assert (labelled[2:20, 12:58] != plain[2:20, 12:58]).any()
+    assert (plain[2:45, 15:55] == 128).all()
+
+
+def test_colour_and_16_bit_photos_keep_their_colours():
+    rgb = np.zeros((60, 80, 3), dtype=np.uint8)
+    rgb[..., 0] = 200
+    annotated = annotate_faces(rgb, [[20, 10, 30, 30]], color=(0, 0, 255))
+    assert annotated[55, 5].tolist() == [200, 0, 0]
+    assert annotated[10, 30].tolist() == [0, 0, 255]
+    wide = rgb.astype(np.uint16) * 257
+    np.testing.assert_array_equal(
+        annotate_faces(wide, [[20, 10, 30, 30]]),
+        annotate_faces(rgb, [[20, 10, 30, 30]]),
+    )
+    rgba = np.concatenate([rgb, np.full((60, 80, 1), 9, np.uint8)], axis=2)
+    assert annotate_faces(rgba, []).tolist() == rgb.tolist()
+
+
+def test_one_label_per_box():
+    with pytest.raises(ValueError, match="labels has 1 entries for 2 boxes"):
+        annotate_faces(
+            np.zeros((50, 50), np.uint8), [[0, 0, 9, 9], [9, 9, 9, 9]], ["a"]
+        )
