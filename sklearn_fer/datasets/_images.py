@@ -86,6 +86,8 @@ def is_image(path) -> bool:
     Recognised by content, not by suffix, so that a ``.webp`` or a suffix-less
     photo is not taken for a CSV file. Without Pillow, by suffix.
     """
+    if not Path(path).is_file():
+        return False
     try:
         from PIL import Image, UnidentifiedImageError
     except ImportError:

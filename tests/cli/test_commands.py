@@ -1,4 +1,4 @@
-"""The command line on tiny synthetic FER2013 files: each command, each error."""
+"""Each command of the command line on tiny synthetic FER2013 files."""
 
 import json
 import os
@@ -11,45 +11,6 @@ import pytest
 from sklearn_fer._cli import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, main
 from sklearn_fer.datasets import EMOTIONS, make_faces
 from sklearn_fer.utils import load_model
-
-
-def _csv(path, X, y, usage):
-    lines = ["emotion,pixels,Usage"]
-    lines += [
-        f"{code},{' '.join(map(str, row))},{split}"
-        for code, row, split in zip(y, X, usage, strict=True)
-    ]
-    path.write_text("\n".join(lines) + "\n")
-    return path
-
-
-@pytest.fixture(scope="module")
-def fer_file(tmp_path_factory):
-    X, y = make_faces(420, random_state=0, return_X_y=True)
-    usage = np.where(np.arange(420) < 300, "Training", "PublicTest")
-    return _csv(tmp_path_factory.mktemp("data") / "fer2013.csv", X, y, usage)
-
-
-@pytest.fixture(scope="module")
-def softmax_file(fer_file, tmp_path_factory):
-    out = tmp_path_factory.mktemp("models") / "softmax.skops"
-    code = main(
-        [
-            "train",
-            "--data",
-            str(fer_file),
-            "--model",
-            "softmax",
-            "--out",
-            str(out),
-            "--param",
-            "max_iter=3",
-            "--param",
-            "tol=None",
-        ]
-    )
-    assert code == EXIT_OK
-    return out
 
 
 def test_demo_prints_the_tables(capsys):
@@ -306,3 +267,67 @@ def test_help_everywhere_and_module_entry_point():
         check=True,
     )
     assert "Examples:" in result.stdout
+
+
+@pytest.mark.parametrize("name", ["face.pgm", "face.webp", "face"])
+def test_predict_recognises_images_by_content(softmax_file, tmp_path, capsys, name):
+    # Bug: the command line's own suffix list lacked .pgm (and .webp), so such
+    # a face was read as a CSV file: "not a FER2013 CSV", exit 1.
+    Image = pytest.importorskip("PIL.Image")
+    face = make_faces(1, random_state=2).images[0]
+    Image.fromarray(face).save(tmp_path / name, format=None if "." in name else "PNG")
+    assert main(["predict", "--model", str(softmax_file), str(tmp_path / name)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(",")[0] for line in lines[1:]] == [name]
+    expected = load_model(softmax_file).predict(face.reshape(1, -1))
+    assert lines[1].split(",")[1] == expected[0]
+
+
+@pytest.mark.parametrize(
+    "text, model, expected",
+    [
+        (None, "logistic", "happy"),
+        (None, "softmax", "emotion"),
+        ("HAPPY", "logistic", "happy"),
+        ("Emotion", "softmax", "emotion"),
+        ("Happy, SAD,neutral", "softmax", ["happy", "sad", "neutral"]),
+        ("happy,Sad", "logistic", ["happy", "sad"]),
+    ],
+)
+def test_target_accepts_what_emotion_codes_accepts(text, model, expected):
+    from sklearn_fer._cli._options import parse_target
+
+    assert parse_target(text, model) == expected
+
+
+@pytest.mark.parametrize(
+    "text, model, message",
+    [
+        ("happy,joy", "softmax", "Unknown emotion 'joy'"),
+        ("happy,happy", "softmax", "repeated"),
+        ("sad", "softmax", "at least 2"),
+        ("emotion", "logistic", "binary"),
+        ("happy,sad,fear", "logistic", "binary"),
+    ],
+)
+def test_bad_targets_are_usage_errors(text, model, message):
+    from sklearn_fer._cli import UsageError
+    from sklearn_fer._cli._options import parse_target
+
+    with pytest.raises(UsageError, match=message):
+        parse_target(text, model)
+
+
+def test_target_help_says_case_insensitive(capsys):
+    assert main(["train", "--help"]) == EXIT_OK
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "any letter case" in help_text and "angry,disgust" in help_text
+
+
+def test_linear_models_get_a_scaler_by_capability_not_by_name():
+    from sklearn_fer._cli._models import new_estimator, standardizes_its_input
+
+    assert not standardizes_its_input(new_estimator("softmax", 0))
+    assert not standardizes_its_input(new_estimator("logistic", 0))
+    pytest.importorskip("skorch")
+    assert standardizes_its_input(new_estimator("cnn", 0))

@@ -1,0 +1,99 @@
+"""Scores of a fitted model, printed as text and written as a report folder."""
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from ..utils._pipeline import final_step
+
+
+def scores(model, X, y):
+    """Accuracy, balanced accuracy, ROC AUC (two classes) and log loss.
+
+    Returns the scores (floats, by name) and the predicted labels.
+    """
+    from sklearn.metrics import (
+        accuracy_score,
+        balanced_accuracy_score,
+        log_loss,
+        roc_auc_score,
+    )
+
+    proba = model.predict_proba(X)
+    classes = model.classes_
+    predicted = classes[proba.argmax(axis=1)]
+    result = {
+        "accuracy": accuracy_score(y, predicted),
+        "balanced accuracy": balanced_accuracy_score(y, predicted),
+    }
+    if len(classes) == 2:
+        result["ROC AUC"] = roc_auc_score(y == classes[1], proba[:, 1])
+    result["log loss"] = log_loss(y, proba, labels=classes)
+    return {name: float(value) for name, value in result.items()}, predicted
+
+
+def print_scores(title, scores):
+    print(f"\n{title}")
+    for name, value in scores.items():
+        print(f"  {name:<18} {value:.4f}")
+
+
+def print_table(title, rows):
+    """One row of scores per model name, one column per score."""
+    columns = list(next(iter(rows.values())))
+    width = max(len(name) for name in rows) + 2
+    print(f"\n{title}")
+    print(" " * width + "".join(f"{c:>19}" for c in columns))
+    for name, values in rows.items():
+        cells = "".join(
+            f"{'-':>19}" if np.isnan(v) else f"{v:>19.4f}" for v in values.values()
+        )
+        print(f"{name:<{width}}{cells}")
+
+
+def print_loss_curves(model):
+    print(f"  {'epoch':>5} {'training loss':>14} {'validation loss':>16}")
+    for epoch, (train, validation) in enumerate(
+        zip(model.loss_curve_, model.validation_loss_curve_, strict=True), start=1
+    ):
+        print(f"  {epoch:>5} {train:>14.4f} {validation:>16.4f}")
+
+
+def write_report(directory, model, y, predicted, metrics):
+    """metrics.json, loss_curve.png, confusion_matrix.png; all or nothing."""
+    from ..utils._files import atomic_directory
+
+    with atomic_directory(directory) as staging:
+        (staging / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+        try:
+            import matplotlib
+        except ImportError:
+            print(
+                "matplotlib is not installed: no plots (pip install "
+                "'sklearn-fer[plot]').",
+                file=sys.stderr,
+            )
+        else:
+            matplotlib.use("Agg")
+            import matplotlib.pyplot as plt
+            from sklearn.metrics import ConfusionMatrixDisplay
+
+            from ..inspection import LossCurveDisplay
+
+            if hasattr(final_step(model), "loss_curve_"):
+                curves = LossCurveDisplay.from_estimator(model)
+                curves.figure_.savefig(staging / "loss_curve.png", dpi=100)
+            matrix = ConfusionMatrixDisplay.from_predictions(
+                y,
+                predicted,
+                labels=model.classes_,
+                normalize="true",
+                values_format=".2f",
+                xticks_rotation=45,
+            )
+            matrix.figure_.tight_layout()
+            matrix.figure_.savefig(staging / "confusion_matrix.png", dpi=100)
+            plt.close("all")
+    return Path(directory)

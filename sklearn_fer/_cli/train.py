@@ -1,0 +1,121 @@
+"""``sklearn-fer train``: fit a model on Training, save it and a report."""
+
+import time
+from pathlib import Path
+
+from ._data import labelled_faces
+from ._models import (
+    MODELS,
+    check_save_format,
+    new_estimator,
+    standardizes_its_input,
+)
+from ._options import (
+    DATA_OPTIONS,
+    ESTIMATOR_OPTIONS,
+    SEED_OPTIONS,
+    data_path,
+    parse_params,
+    parse_target,
+)
+from ._reporting import print_scores, scores, write_report
+
+HELP = "fit a model on Training, save it and a report"
+DESCRIPTION = (
+    "Fit on the Training rows (validation loss on PublicTest, or on 10% of "
+    "Training held out), print the loss per epoch, save the model and a "
+    "report folder (metrics.json, loss_curve.png, confusion_matrix.png). "
+    "Linear models are saved as a pipeline behind their StandardScaler."
+)
+EXAMPLES = [
+    "sklearn-fer train --data fer2013.csv.gz --model logistic --out happy.skops",
+    "sklearn-fer train --data fer2013.csv.gz --model softmax "
+    "--param eta0=0.003 --param batch_size=256 --out softmax.skops",
+    "sklearn-fer train --data fer2013.csv.gz --model cnn --target "
+    "happy,neutral,sad --param max_epochs=16 --format pickle --out cnn.pkl",
+]
+PARENTS = [DATA_OPTIONS, ESTIMATOR_OPTIONS, SEED_OPTIONS]
+
+
+def add_arguments(parser):
+    parser.add_argument(
+        "--model", choices=list(MODELS), required=True, help="what to fit"
+    )
+    parser.add_argument(
+        "--out", required=True, metavar="FILE", help="model file (.skops)"
+    )
+    parser.add_argument(
+        "--report", metavar="DIR", help="report folder (default: FILE's stem + -report)"
+    )
+    parser.add_argument(
+        "--format",
+        choices=["skops", "pickle"],
+        default="skops",
+        help="model file format (skops)",
+    )
+
+
+def report_dir(args) -> Path:
+    if args.report:
+        return Path(args.report)
+    out = Path(args.out)
+    return out.with_name(out.stem + "-report")
+
+
+def run(args):
+    from sklearn.pipeline import Pipeline
+
+    from ..datasets import train_test_by_usage
+    from ..utils import save_model
+
+    target = parse_target(args.target, args.model)
+    estimator = parse_params(args.param, new_estimator(args.model, args.random_state))
+    check_save_format(args.model, args.format)
+    path = data_path(args)
+    faces = labelled_faces(path, target, None)
+    split = train_test_by_usage(
+        faces, standardize=not standardizes_its_input(estimator)
+    )
+    names = faces.target_names
+    X_train, y_train = split.X_train, names[split.y_train]
+    if len(split.y_test):
+        eval_set = (split.X_test, names[split.y_test])
+        validation_name = "PublicTest"
+    else:
+        eval_set = None
+        estimator.set_params(validation_fraction=0.1)
+        validation_name = "10% of Training, held out"
+    print(
+        f"training {estimator!r} on {len(y_train)} faces of {path} "
+        f"(validation: {validation_name})",
+        flush=True,
+    )
+    started = time.perf_counter()
+    estimator.fit(X_train, y_train, eval_set=eval_set)
+    metrics = {
+        "model": repr(estimator),
+        "data": str(path),
+        "target": target,
+        "fit time (s)": time.perf_counter() - started,
+        "n_train": len(y_train),
+    }
+    # Scored on the already-scaled arrays: the same predictions as the pipeline's.
+    if eval_set is not None:
+        split_name, (X_report, y_report) = "PublicTest", eval_set
+        title = "PublicTest scores"
+    else:
+        split_name, X_report, y_report = "Training", X_train, y_train
+        title = "Training scores (no PublicTest rows in the file)"
+    metrics[split_name], predicted = scores(estimator, X_report, y_report)
+    print_scores(title, metrics[split_name])
+    metrics["loss_curve"] = [float(v) for v in estimator.loss_curve_]
+    validation_curve = estimator.validation_loss_curve_
+    metrics["validation_loss_curve"] = (
+        None if validation_curve is None else [float(v) for v in validation_curve]
+    )
+    model = estimator
+    if split.scaler is not None:
+        model = Pipeline([("scale", split.scaler), ("model", estimator)])
+    saved = save_model(model, args.out, format=args.format)
+    report = write_report(report_dir(args), model, y_report, predicted, metrics)
+    print(f"\nmodel: {saved}\nreport: {report}")
