@@ -7,8 +7,31 @@ import tempfile
 from pathlib import Path
 
 
-def atomic_write(path: Path, payload: bytes):
-    """Write ``payload`` to a temporary file beside ``path``, then rename it."""
+def atomic_write(path, payload: bytes) -> Path:
+    """Write ``payload`` to ``path`` whole: a reader sees the old file or the new.
+
+    The bytes go to a temporary file beside ``path`` (same file system), which
+    is then renamed over it; on any error the temporary file is removed.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file to write (replaced if it exists).
+    payload : bytes
+
+    Returns
+    -------
+    path : Path
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from sklearn_fer.utils import atomic_write
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "notes.txt"
+    >>> atomic_write(path, b"happy\\n").read_text()
+    'happy\\n'
+    """
+    path = Path(path)
     descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
     try:
         with os.fdopen(descriptor, "wb") as file:
@@ -17,6 +40,7 @@ def atomic_write(path: Path, payload: bytes):
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+    return path
 
 
 @contextlib.contextmanager
