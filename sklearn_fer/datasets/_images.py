@@ -8,6 +8,7 @@ scikit-learn's ``_load_imgs`` for the LFW loaders. Pillow (the ``images``
 extra) is imported only here and only when an image is read.
 """
 
+import struct
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -44,8 +45,40 @@ def _pillow(purpose: str):
     return Image
 
 
+def _decoding_errors(Image):
+    """What Pillow raises for a file it cannot decode (its plugins differ)."""
+    return (
+        OSError,
+        ValueError,
+        SyntaxError,
+        EOFError,
+        struct.error,
+        Image.DecompressionBombError,
+        Image.DecompressionBombWarning,
+    )
+
+
+def _grey_levels(image) -> np.ndarray:
+    """The decoded image as 8-bit grey levels; 16-bit ones scaled, not clipped."""
+    mode = image.mode
+    if mode.startswith("I;16"):
+        # 0-65535 onto 0-255, rounded (Pillow's convert('L') clips at 255).
+        wide = np.asarray(image).astype(np.uint32)
+        return ((wide * 255 + 32767) // 65535).astype(np.uint8)
+    if mode not in ("L", "1", "P", "PA", "LA", "RGB", "RGBA", "RGBX", "CMYK"):
+        image = image.convert("RGB")  # YCbCr, HSV, LAB ...
+    return np.asarray(image.convert("L"), dtype=np.uint8)
+
+
 def read_face(path, *, resize: bool = False) -> np.ndarray:
     """One face from an image file, as 2304 grey levels 0-255.
+
+    Colour images become grey levels by ITU-R 601-2 luma (as Pillow's
+    ``convert('L')``), 16-bit grey images are scaled onto 0-255; 32-bit
+    integer and floating-point images are refused, since their range is
+    unknown. An image with more pixels than Pillow's decompression-bomb limit
+    (``PIL.Image.MAX_IMAGE_PIXELS``) is refused from its header, before
+    anything is decoded.
 
     Parameters
     ----------
@@ -62,16 +95,45 @@ def read_face(path, *, resize: bool = False) -> np.ndarray:
     Raises
     ------
     ValueError
-        The file is not an image Pillow can read, or (``resize=False``) is not
-        48 x 48; the message names the file.
+        The file is not an image Pillow can decode, is too large, has no
+        fixed grey range, or (``resize=False``) is not 48 x 48; the message
+        names the file.
     """
     Image = _pillow("Reading image files")
-    with Image.open(path) as image:
-        if resize:
-            image = image.convert("L").resize(
-                IMAGE_SHAPE[::-1], Image.Resampling.BILINEAR
+    errors = _decoding_errors(Image)
+    try:
+        image = Image.open(path)
+    except Image.UnidentifiedImageError:
+        raise ValueError(f"{path}: not an image file that Pillow can read.") from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ValueError(f"{path}: refused without decoding it: {exc}") from None
+    except errors as exc:
+        raise ValueError(f"{path}: cannot read this image ({exc}).") from None
+    with image:
+        width, height = image.size
+        limit = Image.MAX_IMAGE_PIXELS
+        if limit and width * height > limit:
+            raise ValueError(
+                f"{path}: {width}x{height} pixels, more than Pillow's "
+                f"decompression-bomb limit of {limit}; not decoded."
             )
-        pixels = np.asarray(image.convert("L"), dtype=np.uint8)
+        if image.mode in ("I", "F"):
+            kind = "integer" if image.mode == "I" else "floating-point"
+            raise ValueError(
+                f"{path}: a 32-bit {kind} image, whose grey levels have no fixed "
+                "range; save it with 8 or 16 bits per pixel."
+            )
+        try:
+            image.load()
+            pixels = _grey_levels(image)
+            if resize:
+                grey = Image.fromarray(pixels)
+                grey = grey.resize(IMAGE_SHAPE[::-1], Image.Resampling.BILINEAR)
+                pixels = np.asarray(grey, dtype=np.uint8)
+        except errors as exc:
+            raise ValueError(
+                f"{path}: cannot decode this image ({type(exc).__name__}: {exc})."
+            ) from None
     if pixels.shape != IMAGE_SHAPE:
         raise ValueError(
             f"{path}: image is {pixels.shape[1]}x{pixels.shape[0]} pixels; FER2013 "
@@ -81,22 +143,29 @@ def read_face(path, *, resize: bool = False) -> np.ndarray:
 
 
 def is_image(path) -> bool:
-    """Whether ``path`` is a file that Pillow recognises as an image.
+    """Whether ``path`` is an image file rather than, say, a CSV file.
 
-    Recognised by content, not by suffix, so that a ``.webp`` or a suffix-less
-    photo is not taken for a CSV file. Without Pillow, by suffix.
+    Recognised by content (Pillow identifies it), so that a ``.webp`` or a
+    photo without a suffix is not taken for a CSV file; a file with an image
+    suffix counts too, so that a corrupt ``face.jpg`` is reported as a bad
+    image, not as a bad CSV. Without Pillow, by suffix alone.
     """
-    if not Path(path).is_file():
+    path = Path(path)
+    if not path.is_file():
         return False
+    if path.suffix.lower() in IMAGE_SUFFIXES:
+        return True
     try:
-        from PIL import Image, UnidentifiedImageError
+        from PIL import Image
     except ImportError:
-        return Path(path).suffix.lower() in IMAGE_SUFFIXES
+        return False
     try:
         with Image.open(path):
             return True
-    except UnidentifiedImageError:
+    except Image.UnidentifiedImageError:
         return False
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        return True
 
 
 # -- the image-folder release ------------------------------------------------------
@@ -135,6 +204,11 @@ def _image_folder_files(root: Path):
                         "PrivateTest_* to tell its split (the release's naming)."
                     )
                 files.append((image, EMOTIONS.index(name), usage))
+    if not files:
+        raise ValueError(
+            f"{root} holds no face images: none of its train/<emotion>/ and "
+            f"test/<emotion>/ folders has a file ending in {', '.join(IMAGE_SUFFIXES)}."
+        )
     return files
 
 
