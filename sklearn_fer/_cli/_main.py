@@ -1,18 +1,25 @@
 """The ``sklearn-fer`` parser, built from the command modules, and ``main``.
 
-``main`` is the one place where errors become exit codes and messages.
+``main`` is the one place where errors become exit codes and one-line
+messages (no traceback unless ``--debug`` or ``SKLEARN_FER_DEBUG=1``), and
+where every command's outputs are checked (``_outputs``) before it runs.
 """
 
 import argparse
+import os
 import sys
+import warnings
 
 from . import demo, evaluate, predict, sweep, train
 from ._options import UsageError
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+#: 128 + SIGINT, as a shell reports a command stopped by Ctrl-C.
+EXIT_INTERRUPTED = 130
 
 #: The commands, in the order ``--help`` lists them; each module has HELP,
-#: DESCRIPTION, EXAMPLES, PARENTS, ``add_arguments(parser)`` and ``run(args)``.
+#: DESCRIPTION, EXAMPLES, PARENTS, ``add_arguments(parser)``, ``outputs(args)``
+#: (what it reads and writes, for the guard) and ``run(args)``.
 COMMANDS = {
     "demo": demo,
     "train": train,
@@ -41,8 +48,28 @@ def build_parser() -> argparse.ArgumentParser:
             parents=command.PARENTS,
         )
         command.add_arguments(subparser)
-        subparser.set_defaults(run=command.run)
     return parser
+
+
+def _debugging(args) -> bool:
+    return args.debug or os.environ.get("SKLEARN_FER_DEBUG", "") not in ("", "0")
+
+
+def _message(exc: BaseException) -> str:
+    """One line about ``exc``: its own words for the errors we raise, else its type."""
+    text = str(exc).strip() or type(exc).__name__
+    if isinstance(exc, OSError | ValueError | ImportError | UsageError):
+        return text
+    return f"{type(exc).__name__}: {text} (--debug shows the traceback)"
+
+
+def _one_line_warnings(command):
+    """``warnings.showwarning`` that prints a warning as one line, no source."""
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        print(f"sklearn-fer {command}: {category.__name__}: {message}", file=sys.stderr)
+
+    return show
 
 
 def main(argv=None) -> int:
@@ -52,12 +79,32 @@ def main(argv=None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help (0) or argparse's usage error (2)
         return int(exc.code or 0)
+    command = COMMANDS[args.command]
     try:
-        args.run(args)
+        with warnings.catch_warnings():
+            if not _debugging(args):
+                warnings.showwarning = _one_line_warnings(args.command)
+            # read_face refuses such an image itself, in one line.
+            warnings.filterwarnings(
+                "ignore", message="Image size .* could be decompression bomb"
+            )
+            args.outputs = command.outputs(args)
+            args.outputs.command = args.command
+            args.outputs.check()  # before anything is read or trained
+            command.run(args)
     except UsageError as exc:
+        if _debugging(args):
+            raise
         print(f"sklearn-fer {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except (FileNotFoundError, ValueError, ImportError, OSError) as exc:
-        print(f"sklearn-fer {args.command}: error: {exc}", file=sys.stderr)
+    except KeyboardInterrupt:
+        if _debugging(args):
+            raise
+        print(f"sklearn-fer {args.command}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as exc:
+        if _debugging(args):
+            raise
+        print(f"sklearn-fer {args.command}: error: {_message(exc)}", file=sys.stderr)
         return EXIT_FAILURE
     return EXIT_OK

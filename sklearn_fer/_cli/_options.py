@@ -20,6 +20,23 @@ def _parent() -> argparse.ArgumentParser:
     return argparse.ArgumentParser(add_help=False)
 
 
+#: Options of every command.
+COMMON_OPTIONS = _parent()
+COMMON_OPTIONS.add_argument(
+    "--debug",
+    action="store_true",
+    help="show the Python traceback of an error (also: SKLEARN_FER_DEBUG=1)",
+)
+
+#: Options of the commands that write files.
+OUTPUT_OPTIONS = _parent()
+OUTPUT_OPTIONS.add_argument(
+    "--force",
+    action="store_true",
+    help="replace an existing output file, or a report folder that sklearn-fer "
+    "wrote (another folder is never replaced)",
+)
+
 DATA_OPTIONS = _parent()
 DATA_OPTIONS.add_argument(
     "--data",
@@ -62,6 +79,33 @@ MODEL_FILE_OPTIONS.add_argument(
     action="store_true",
     help="load a skops file holding types other than scikit-learn's and sklearn-fer's",
 )
+
+
+def at_least(minimum):
+    """An argparse type: an integer >= ``minimum``."""
+
+    def integer(text):
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{value} is less than {minimum}")
+        return value
+
+    integer.__name__ = f"integer >= {minimum}"
+    return integer
+
+
+def nonzero_int(text):
+    """An argparse type: an integer other than 0 (joblib's n_jobs)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value == 0:
+        raise argparse.ArgumentTypeError("0 jobs: use 1, 2 ... or -1 for all CPUs")
+    return value
 
 
 def data_path(args, *, required=True):

@@ -61,39 +61,49 @@ def print_loss_curves(model):
         print(f"  {epoch:>5} {train:>14.4f} {validation:>16.4f}")
 
 
-def write_report(directory, model, y, predicted, metrics):
-    """metrics.json, loss_curve.png, confusion_matrix.png; all or nothing."""
-    from ..utils._files import atomic_directory
+def _finite_or_none(value):
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {key: _finite_or_none(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite_or_none(item) for item in value]
+    return value
 
-    with atomic_directory(directory) as staging:
-        (staging / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
-        try:
-            import matplotlib
-        except ImportError:
-            print(
-                "matplotlib is not installed: no plots (pip install "
-                "'sklearn-fer[plot]').",
-                file=sys.stderr,
-            )
-        else:
-            matplotlib.use("Agg")
-            import matplotlib.pyplot as plt
-            from sklearn.metrics import ConfusionMatrixDisplay
 
-            from ..inspection import LossCurveDisplay
+def json_text(value) -> str:
+    """Valid JSON (RFC 8259): NaN and infinities are written as null."""
+    return json.dumps(_finite_or_none(value), indent=2, allow_nan=False) + "\n"
 
-            if hasattr(final_step(model), "loss_curve_"):
-                curves = LossCurveDisplay.from_estimator(model)
-                curves.figure_.savefig(staging / "loss_curve.png", dpi=100)
-            matrix = ConfusionMatrixDisplay.from_predictions(
-                y,
-                predicted,
-                labels=model.classes_,
-                normalize="true",
-                values_format=".2f",
-                xticks_rotation=45,
-            )
-            matrix.figure_.tight_layout()
-            matrix.figure_.savefig(staging / "confusion_matrix.png", dpi=100)
-            plt.close("all")
-    return Path(directory)
+
+def write_report(folder: Path, model, y, predicted, metrics):
+    """metrics.json, loss_curve.png (when the model has one), confusion_matrix.png."""
+    (folder / "metrics.json").write_text(json_text(metrics))
+    try:
+        import matplotlib
+    except ImportError:
+        print(
+            "matplotlib is not installed: no plots (pip install 'sklearn-fer[plot]').",
+            file=sys.stderr,
+        )
+        return
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from sklearn.metrics import ConfusionMatrixDisplay
+
+    from ..inspection import LossCurveDisplay
+
+    if hasattr(final_step(model), "loss_curve_"):
+        curves = LossCurveDisplay.from_estimator(model)
+        curves.figure_.savefig(folder / "loss_curve.png", dpi=100)
+    matrix = ConfusionMatrixDisplay.from_predictions(
+        y,
+        predicted,
+        labels=model.classes_,
+        normalize="true",
+        values_format=".2f",
+        xticks_rotation=45,
+    )
+    matrix.figure_.tight_layout()
+    matrix.figure_.savefig(folder / "confusion_matrix.png", dpi=100)
+    plt.close("all")

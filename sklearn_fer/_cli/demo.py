@@ -5,7 +5,15 @@ import warnings
 
 import numpy as np
 
-from ._options import DATA_OPTIONS, SEED_OPTIONS, data_path
+from ._data import load_faces
+from ._options import (
+    COMMON_OPTIONS,
+    DATA_OPTIONS,
+    SEED_OPTIONS,
+    at_least,
+    data_path,
+)
+from ._outputs import Outputs
 from ._reporting import print_loss_curves, print_table, scores
 
 HELP = "logistic (happy vs rest) and softmax (7 emotions) beside sklearn"
@@ -19,25 +27,29 @@ EXAMPLES = [
     "sklearn-fer demo",
     "sklearn-fer demo --data fer2013.csv.gz",
 ]
-PARENTS = [DATA_OPTIONS, SEED_OPTIONS]
+PARENTS = [DATA_OPTIONS, SEED_OPTIONS, COMMON_OPTIONS]
 
 
 def add_arguments(parser):
     parser.add_argument(
         "--n-faces",
-        type=int,
+        type=at_least(1),
         default=3500,
         metavar="INT",
         help="synthetic faces to draw without --data (3500)",
     )
 
 
+def outputs(args) -> Outputs:
+    return Outputs()  # the demo only prints
+
+
 def _faces(path, n_faces, random_state):
     """FER2013 from ``path``, else synthetic faces with 20% set aside as PublicTest."""
-    from ..datasets import load_fer2013, make_faces
+    from ..datasets import make_faces
 
     if path:
-        faces = load_fer2013(path)
+        faces = load_faces(path, labelled=True)
         source = f"FER2013 from {path}"
     else:
         from sklearn.model_selection import train_test_split
@@ -81,7 +93,10 @@ def run(args):
     faces, source = _faces(
         data_path(args, required=False), args.n_faces, args.random_state
     )
-    split = train_test_by_usage(faces)
+    try:
+        split = train_test_by_usage(faces)
+    except ValueError as exc:  # no Training faces
+        raise ValueError(f"{source}: {exc}") from exc
     if not len(split.y_test):
         raise ValueError(f"{source} has no PublicTest faces to score the demo on.")
     print(

@@ -1,10 +1,15 @@
 """``sklearn-fer evaluate``: score a saved model on a split of FER2013."""
 
-from pathlib import Path
-
 from ..datasets import EMOTIONS, USAGES
-from ._data import labelled_faces
-from ._options import DATA_OPTIONS, MODEL_FILE_OPTIONS, data_path
+from ._data import load_faces
+from ._options import (
+    COMMON_OPTIONS,
+    DATA_OPTIONS,
+    MODEL_FILE_OPTIONS,
+    OUTPUT_OPTIONS,
+    data_path,
+)
+from ._outputs import Outputs
 from ._reporting import print_scores, scores, write_report
 
 HELP = "score a saved model on a split of FER2013"
@@ -17,13 +22,21 @@ EXAMPLES = [
     "sklearn-fer evaluate --model cnn.pkl --format pickle --data "
     "fer2013.csv.gz --usage Training --report cnn-training",
 ]
-PARENTS = [MODEL_FILE_OPTIONS, DATA_OPTIONS]
+PARENTS = [MODEL_FILE_OPTIONS, DATA_OPTIONS, OUTPUT_OPTIONS, COMMON_OPTIONS]
 
 
 def add_arguments(parser):
     parser.add_argument("--usage", default="PublicTest", choices=list(USAGES))
     parser.add_argument(
         "--report", metavar="DIR", help="also write metrics.json and the plots there"
+    )
+
+
+def outputs(args) -> Outputs:
+    return Outputs(
+        inputs=[data_path(args, required=False), args.model],
+        folders={"--report": args.report} if args.report else {},
+        force=args.force,
     )
 
 
@@ -50,10 +63,8 @@ def target_of(model):
 def run(args):
     model = load(args)
     path = data_path(args)
-    faces = labelled_faces(path, target_of(model), args.usage)
+    faces = load_faces(path, target=target_of(model), usage=args.usage, labelled=True)
     y = faces.target_names[faces.target]
-    if not len(y):
-        raise ValueError(f"{path} has no {args.usage} faces.")
     split_scores, predicted = scores(model, faces.data, y)
     print_scores(f"{args.usage} scores of {args.model} ({len(y)} faces)", split_scores)
     if args.report:
@@ -62,5 +73,6 @@ def run(args):
             "data": str(path),
             args.usage: split_scores,
         }
-        report = write_report(Path(args.report), model, y, predicted, metrics)
-        print(f"report: {report}")
+        with args.outputs.folder("--report") as staging:
+            write_report(staging, model, y, predicted, metrics)
+        print(f"report: {args.report}")

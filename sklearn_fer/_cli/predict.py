@@ -5,7 +5,9 @@ import io
 import sys
 from pathlib import Path
 
-from ._options import MODEL_FILE_OPTIONS, UsageError
+from ._data import load_faces
+from ._options import COMMON_OPTIONS, MODEL_FILE_OPTIONS, OUTPUT_OPTIONS, UsageError
+from ._outputs import Outputs
 from .evaluate import load
 
 HELP = "predict emotions of CSV rows or image files"
@@ -20,7 +22,7 @@ EXAMPLES = [
     "sklearn-fer predict --model softmax.skops face1.jpg face2.png "
     "--output predictions.csv",
 ]
-PARENTS = [MODEL_FILE_OPTIONS]
+PARENTS = [MODEL_FILE_OPTIONS, OUTPUT_OPTIONS, COMMON_OPTIONS]
 
 
 def add_arguments(parser):
@@ -30,11 +32,18 @@ def add_arguments(parser):
     )
 
 
+def outputs(args) -> Outputs:
+    return Outputs(
+        inputs=[args.model, *args.inputs],
+        files={"--output": args.output} if args.output else {},
+        force=args.force,
+    )
+
+
 def _inputs(paths):
     """(source name, pixel rows) per input: CSV files row by row, images one each."""
     import numpy as np
 
-    from ..datasets import load_fer2013
     from ..datasets._images import is_image, read_face
 
     paths = [Path(p) for p in paths]
@@ -44,7 +53,7 @@ def _inputs(paths):
     images = [path for path in paths if is_image(path)]
     for path in paths:
         if path not in images:
-            faces = load_fer2013(path)
+            faces = load_faces(path)
             yield [f"{path.name}:{i + 1}" for i in range(len(faces.data))], faces.data
     if images:
         try:
@@ -70,7 +79,7 @@ def run(args):
                 [name, classes[int(row.argmax())], *(f"{p:.4f}" for p in row)]
             )
     if args.output:
-        atomic_write(Path(args.output), text.getvalue().encode())
+        atomic_write(args.outputs.file("--output"), text.getvalue().encode())
         print(f"predictions: {args.output}")
     else:
         sys.stdout.write(text.getvalue())

@@ -1,22 +1,27 @@
 """``sklearn-fer sweep``: the step-size and batch-size study, by cross-validation."""
 
-import json
 import warnings
 from pathlib import Path
 
 import numpy as np
 
-from ._data import labelled_faces, synthetic_faces
+from ._data import load_faces, synthetic_faces
 from ._models import new_estimator
 from ._options import (
+    COMMON_OPTIONS,
     DATA_OPTIONS,
     ESTIMATOR_OPTIONS,
+    OUTPUT_OPTIONS,
     SEED_OPTIONS,
     UsageError,
+    at_least,
     data_path,
+    nonzero_int,
     parse_params,
     parse_target,
 )
+from ._outputs import Outputs
+from ._reporting import json_text
 
 HELP = "cross-validated step-size and batch-size study"
 DESCRIPTION = (
@@ -30,7 +35,13 @@ EXAMPLES = [
     "sklearn-fer sweep --data fer2013.csv.gz --eta0 1e-4,1e-3,1e-2,1e-1 "
     "--batch-size 1,32,128,512 --out sweep",
 ]
-PARENTS = [DATA_OPTIONS, ESTIMATOR_OPTIONS, SEED_OPTIONS]
+PARENTS = [
+    DATA_OPTIONS,
+    ESTIMATOR_OPTIONS,
+    SEED_OPTIONS,
+    OUTPUT_OPTIONS,
+    COMMON_OPTIONS,
+]
 
 
 def add_arguments(parser):
@@ -45,15 +56,18 @@ def add_arguments(parser):
         default="1,8,32,128,512",
         help="comma-separated batch sizes (1,8,32,128,512)",
     )
-    parser.add_argument("--cv", type=int, default=3, help="folds (3)")
+    parser.add_argument("--cv", type=at_least(2), default=3, help="folds (3)")
     parser.add_argument(
         "--n-faces",
-        type=int,
+        type=at_least(1),
         default=2000,
         help="synthetic faces without --data (2000)",
     )
     parser.add_argument(
-        "--n-jobs", type=int, default=None, help="parallel fits (joblib)"
+        "--n-jobs",
+        type=nonzero_int,
+        default=None,
+        help="parallel fits (joblib; -1: all CPUs)",
     )
     parser.add_argument(
         "--out",
@@ -63,51 +77,88 @@ def add_arguments(parser):
     )
 
 
-def _parse_list(text, kind, name):
+def outputs(args) -> Outputs:
+    return Outputs(
+        inputs=[data_path(args, required=False)],
+        folders={"--out": args.out},
+        force=args.force,
+    )
+
+
+def _parse_values(text, kind, option, estimator, name):
+    """The values of ``option``, each checked as ``estimator``'s ``name``."""
+    from sklearn.base import clone
+
     try:
-        return [kind(v) for v in text.split(",")]
+        values = [kind(v) for v in text.split(",")]
     except ValueError as exc:
         raise UsageError(
-            f"{name} {text!r}: a comma-separated list of numbers."
+            f"{option} {text!r}: a comma-separated list of numbers."
         ) from exc
+    for value in values:
+        try:
+            clone(estimator).set_params(**{name: value})._validate_params()
+        except ValueError as exc:  # sklearn's InvalidParameterError
+            raise UsageError(f"{option} {value:g}: {exc}") from exc
+    return values
 
 
 def _study(pipeline, name, values, folds, n_jobs, X, y):
-    """Cross-validated accuracy and fit time for each value of one parameter."""
-    from sklearn.model_selection import GridSearchCV
+    """Cross-validated accuracy and fit time for each value of one parameter.
+
+    A value whose fits fail (divergence, say) gets null scores and the reason.
+    """
+    from sklearn.base import clone
+    from sklearn.model_selection import cross_validate
 
     step = pipeline.steps[-1][0]
-    search = GridSearchCV(
-        pipeline,
-        {f"{step}__{name}": values},
-        cv=folds,
-        n_jobs=n_jobs,
-        scoring="accuracy",
-        error_score=np.nan,
-    )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        search.fit(X, y)
-    results = search.cv_results_
-    return {
+    study = {
         "values": values,
-        "mean_accuracy": results["mean_test_score"].tolist(),
-        "std_accuracy": results["std_test_score"].tolist(),
-        "mean_fit_time": results["mean_fit_time"].tolist(),
+        "mean_accuracy": [],
+        "std_accuracy": [],
+        "mean_fit_time": [],
+        "error": [],
     }
+    for value in values:
+        candidate = clone(pipeline).set_params(**{f"{step}__{name}": value})
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                results = cross_validate(
+                    candidate,
+                    X,
+                    y,
+                    cv=folds,
+                    n_jobs=n_jobs,
+                    scoring="accuracy",
+                    error_score="raise",
+                )
+        except ValueError as exc:  # divergence, a fold without a class ...
+            scores, seconds, error = [np.nan], [np.nan], str(exc).splitlines()[0]
+        else:
+            scores, seconds, error = results["test_score"], results["fit_time"], None
+        study["mean_accuracy"].append(float(np.mean(scores)))
+        study["std_accuracy"].append(float(np.std(scores)))
+        study["mean_fit_time"].append(float(np.mean(seconds)))
+        study["error"].append(error)
+    return study
 
 
 def _print_study(name, study):
     print(f"\n{name} (other parameters at their values above)")
     print(f"  {name:>10} {'accuracy':>10} {'std':>8} {'fit time (s)':>13}")
-    for value, mean, std, seconds in zip(
+    for value, mean, std, seconds, error in zip(
         study["values"],
         study["mean_accuracy"],
         study["std_accuracy"],
         study["mean_fit_time"],
+        study["error"],
         strict=True,
     ):
-        print(f"  {value:>10g} {mean:>10.4f} {std:>8.4f} {seconds:>13.3f}")
+        if error is None:
+            print(f"  {value:>10g} {mean:>10.4f} {std:>8.4f} {seconds:>13.3f}")
+        else:
+            print(f"  {value:>10g}     failed: {error}")
 
 
 def run(args):
@@ -115,14 +166,16 @@ def run(args):
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    eta0s = _parse_list(args.eta0, float, "--eta0")
-    batch_sizes = _parse_list(args.batch_size, int, "--batch-size")
     target = parse_target(args.target, args.model)
     estimator = parse_params(args.param, new_estimator(args.model, args.random_state))
     estimator.set_params(verbose=0)
+    eta0s = _parse_values(args.eta0, float, "--eta0", estimator, "eta0")
+    batch_sizes = _parse_values(
+        args.batch_size, int, "--batch-size", estimator, "batch_size"
+    )
     path = data_path(args, required=False)
     if path:
-        faces = labelled_faces(path, target, "Training")
+        faces = load_faces(path, target=target, usage="Training", labelled=True)
         X, y = faces.data, faces.target_names[faces.target]
         source = f"FER2013 Training from {path}"
     else:
@@ -136,14 +189,17 @@ def run(args):
     for name, values in (("eta0", eta0s), ("batch_size", batch_sizes)):
         studies[name] = _study(pipeline, name, values, folds, args.n_jobs, X, y)
         _print_study(name, studies[name])
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "sweep.json").write_text(json.dumps(studies, indent=2) + "\n")
-    try:
-        _plot(studies, out / "sweep.png")
-        print(f"\nresults: {out / 'sweep.json'}, plot: {out / 'sweep.png'}")
-    except ImportError:
-        print(f"\nresults: {out / 'sweep.json'} (no plot: matplotlib missing)")
+    errors = [error for study in studies.values() for error in study["error"]]
+    if all(errors):
+        raise ValueError(f"every fit of the sweep failed; the first: {errors[0]}")
+    with args.outputs.folder("--out") as staging:
+        (staging / "sweep.json").write_text(json_text(studies))
+        try:
+            _plot(studies, staging / "sweep.png")
+            plot = f", plot: {Path(args.out) / 'sweep.png'}"
+        except ImportError:
+            plot = " (no plot: matplotlib missing)"
+    print(f"\nresults: {Path(args.out) / 'sweep.json'}{plot}")
 
 
 def _plot(studies, path):

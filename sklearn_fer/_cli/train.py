@@ -3,7 +3,7 @@
 import time
 from pathlib import Path
 
-from ._data import labelled_faces
+from ._data import load_faces
 from ._models import (
     MODELS,
     check_save_format,
@@ -11,13 +11,16 @@ from ._models import (
     standardizes_its_input,
 )
 from ._options import (
+    COMMON_OPTIONS,
     DATA_OPTIONS,
     ESTIMATOR_OPTIONS,
+    OUTPUT_OPTIONS,
     SEED_OPTIONS,
     data_path,
     parse_params,
     parse_target,
 )
+from ._outputs import Outputs
 from ._reporting import print_scores, scores, write_report
 
 HELP = "fit a model on Training, save it and a report"
@@ -34,7 +37,13 @@ EXAMPLES = [
     "sklearn-fer train --data fer2013.csv.gz --model cnn --target "
     "happy,neutral,sad --param max_epochs=16 --format pickle --out cnn.pkl",
 ]
-PARENTS = [DATA_OPTIONS, ESTIMATOR_OPTIONS, SEED_OPTIONS]
+PARENTS = [
+    DATA_OPTIONS,
+    ESTIMATOR_OPTIONS,
+    SEED_OPTIONS,
+    OUTPUT_OPTIONS,
+    COMMON_OPTIONS,
+]
 
 
 def add_arguments(parser):
@@ -55,11 +64,22 @@ def add_arguments(parser):
     )
 
 
-def report_dir(args) -> Path:
+def report_dir(args) -> str:
     if args.report:
-        return Path(args.report)
+        return args.report
     out = Path(args.out)
-    return out.with_name(out.stem + "-report")
+    if not out.name:  # --out '' or '.': refused by the guard, named here
+        return f"{args.out}-report"
+    return str(out.with_name(out.stem + "-report"))
+
+
+def outputs(args) -> Outputs:
+    return Outputs(
+        inputs=[data_path(args, required=False)],
+        files={"--out": args.out},
+        folders={"--report": report_dir(args)},
+        force=args.force,
+    )
 
 
 def run(args):
@@ -72,10 +92,13 @@ def run(args):
     estimator = parse_params(args.param, new_estimator(args.model, args.random_state))
     check_save_format(args.model, args.format)
     path = data_path(args)
-    faces = labelled_faces(path, target, None)
-    split = train_test_by_usage(
-        faces, standardize=not standardizes_its_input(estimator)
-    )
+    faces = load_faces(path, target=target, labelled=True)
+    try:
+        split = train_test_by_usage(
+            faces, standardize=not standardizes_its_input(estimator)
+        )
+    except ValueError as exc:  # no Training faces
+        raise ValueError(f"{path}: {exc}") from exc
     names = faces.target_names
     X_train, y_train = split.X_train, names[split.y_train]
     if len(split.y_test):
@@ -116,6 +139,7 @@ def run(args):
     model = estimator
     if split.scaler is not None:
         model = Pipeline([("scale", split.scaler), ("model", estimator)])
-    saved = save_model(model, args.out, format=args.format)
-    report = write_report(report_dir(args), model, y_report, predicted, metrics)
-    print(f"\nmodel: {saved}\nreport: {report}")
+    saved = save_model(model, args.outputs.file("--out"), format=args.format)
+    with args.outputs.folder("--report") as staging:
+        write_report(staging, model, y_report, predicted, metrics)
+    print(f"\nmodel: {saved}\nreport: {report_dir(args)}")

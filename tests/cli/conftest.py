@@ -44,3 +44,21 @@ def softmax_file(fer_file, tmp_path_factory):
     )
     assert code == EXIT_OK
     return out
+
+
+@pytest.fixture
+def run(capsys):
+    """``main(argv)`` -> (exit code, stdout, stderr); never a traceback on stderr."""
+
+    def run_main(*argv):
+        code = main([str(arg) for arg in argv])
+        out, err = capsys.readouterr()
+        assert "Traceback" not in err
+        return code, out, err
+
+    return run_main
+
+
+def error_lines(err):
+    """The lines of stderr that are not warnings."""
+    return [line for line in err.splitlines() if "Warning:" not in line]
