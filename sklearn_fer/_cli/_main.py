@@ -29,13 +29,37 @@ COMMANDS = {
 }
 
 
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Every option with its default; descriptions wrapped, examples as written."""
+
+    def _fill_text(self, text, width, indent):
+        if "\n" in text:  # the examples
+            return "".join(indent + line for line in text.splitlines(keepends=True))
+        return super()._fill_text(text, width, indent)
+
+    def _get_help_string(self, action):
+        # A flag, a required option or one whose help already says its default
+        # (None: "not given", explained in the help) gets no "(default: ...)".
+        text = action.help or ""
+        default = action.default
+        unset = default is None or default is False or default is argparse.SUPPRESS
+        if "default" in text or action.required or unset:
+            return text
+        return f"{text} (default: %(default)s)"
+
+
 def build_parser() -> argparse.ArgumentParser:
+    from .. import __version__
+
     parser = argparse.ArgumentParser(
         prog="sklearn-fer",
         description="Facial-expression recognition on FER2013 with scikit-learn.",
         epilog="Run 'sklearn-fer COMMAND --help' for each command's options.\n"
         "Example: sklearn-fer demo --data fer2013.csv.gz",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=_HelpFormatter,
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {__version__}"
     )
     commands = parser.add_subparsers(dest="command", required=True)
     for name, command in COMMANDS.items():
@@ -44,7 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
             help=command.HELP,
             description=command.DESCRIPTION,
             epilog="Examples:\n" + "\n".join(f"  {line}" for line in command.EXAMPLES),
-            formatter_class=argparse.RawDescriptionHelpFormatter,
+            formatter_class=_HelpFormatter,
             parents=command.PARENTS,
         )
         command.add_arguments(subparser)

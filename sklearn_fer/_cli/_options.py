@@ -47,7 +47,7 @@ DATA_OPTIONS.add_argument(
 
 SEED_OPTIONS = _parent()
 SEED_OPTIONS.add_argument(
-    "--random-state", type=int, default=0, metavar="INT", help="seed (0)"
+    "--random-state", type=int, default=0, metavar="INT", help="seed"
 )
 
 ESTIMATOR_OPTIONS = _parent()
@@ -61,23 +61,26 @@ ESTIMATOR_OPTIONS.add_argument(
     "--param",
     action="append",
     metavar="NAME=VALUE",
-    help="estimator parameter, checked against its valid values; repeat for several",
+    help="estimator parameter, checked against its valid values; repeat for "
+    "several (default: the estimator's defaults)",
 )
 
 MODEL_FILE_OPTIONS = _parent()
 MODEL_FILE_OPTIONS.add_argument(
-    "--model", required=True, metavar="FILE", help="a model saved by train"
+    "--model", required=True, metavar="FILE", help="a model file saved by train"
 )
 MODEL_FILE_OPTIONS.add_argument(
     "--format",
     choices=["skops", "pickle"],
     default=None,
-    help="model file format (default: from the suffix; pickle only when given)",
+    help="model file format: skops or pickle (default: skops for a .skops "
+    "file; any other file is loaded only with --format pickle)",
 )
 MODEL_FILE_OPTIONS.add_argument(
     "--trust",
     action="store_true",
-    help="load a skops file holding types other than scikit-learn's and sklearn-fer's",
+    help="load a skops file holding types other than scikit-learn's and "
+    "sklearn-fer's (default: refused)",
 )
 
 

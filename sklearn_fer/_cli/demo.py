@@ -36,7 +36,7 @@ def add_arguments(parser):
         type=at_least(1),
         default=3500,
         metavar="INT",
-        help="synthetic faces to draw without --data (3500)",
+        help="synthetic faces to draw without --data",
     )
 
 

@@ -26,9 +26,16 @@ PARENTS = [MODEL_FILE_OPTIONS, DATA_OPTIONS, OUTPUT_OPTIONS, COMMON_OPTIONS]
 
 
 def add_arguments(parser):
-    parser.add_argument("--usage", default="PublicTest", choices=list(USAGES))
     parser.add_argument(
-        "--report", metavar="DIR", help="also write metrics.json and the plots there"
+        "--usage",
+        default="PublicTest",
+        choices=list(USAGES),
+        help=f"the split to score, one of {', '.join(USAGES)}",
+    )
+    parser.add_argument(
+        "--report",
+        metavar="DIR",
+        help="also write metrics.json and the plots there (default: no report)",
     )
 
 

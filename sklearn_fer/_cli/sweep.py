@@ -45,35 +45,46 @@ PARENTS = [
 
 
 def add_arguments(parser):
-    parser.add_argument("--model", choices=["logistic", "softmax"], default="softmax")
+    parser.add_argument(
+        "--model",
+        choices=["logistic", "softmax"],
+        default="softmax",
+        help="what to cross-validate: logistic (binary) or softmax (2+ classes)",
+    )
     parser.add_argument(
         "--eta0",
         default="1e-4,1e-3,1e-2,1e-1",
-        help="comma-separated step sizes (1e-4,1e-3,1e-2,1e-1)",
+        metavar="LIST",
+        help="comma-separated step sizes",
     )
     parser.add_argument(
         "--batch-size",
         default="1,8,32,128,512",
-        help="comma-separated batch sizes (1,8,32,128,512)",
+        metavar="LIST",
+        help="comma-separated batch sizes",
     )
-    parser.add_argument("--cv", type=at_least(2), default=3, help="folds (3)")
+    parser.add_argument(
+        "--cv", type=at_least(2), default=3, metavar="INT", help="folds"
+    )
     parser.add_argument(
         "--n-faces",
         type=at_least(1),
         default=2000,
-        help="synthetic faces without --data (2000)",
+        metavar="INT",
+        help="synthetic faces to draw without --data",
     )
     parser.add_argument(
         "--n-jobs",
         type=nonzero_int,
         default=None,
-        help="parallel fits (joblib; -1: all CPUs)",
+        metavar="INT",
+        help="parallel fits (joblib; -1: all CPUs) (default: 1, one at a time)",
     )
     parser.add_argument(
         "--out",
         default="sweep",
         metavar="DIR",
-        help="folder for sweep.json and sweep.png (sweep)",
+        help="folder for sweep.json and sweep.png",
     )
 
 

@@ -48,10 +48,14 @@ PARENTS = [
 
 def add_arguments(parser):
     parser.add_argument(
-        "--model", choices=list(MODELS), required=True, help="what to fit"
+        "--model",
+        choices=list(MODELS),
+        required=True,
+        help="what to fit: logistic (binary), softmax (2+ classes) or cnn "
+        "(the cnn extra; --format pickle)",
     )
     parser.add_argument(
-        "--out", required=True, metavar="FILE", help="model file (.skops)"
+        "--out", required=True, metavar="FILE", help="the model file to write"
     )
     parser.add_argument(
         "--report", metavar="DIR", help="report folder (default: FILE's stem + -report)"
@@ -60,7 +64,7 @@ def add_arguments(parser):
         "--format",
         choices=["skops", "pickle"],
         default="skops",
-        help="model file format (skops)",
+        help="model file format: skops (loads without running code) or pickle",
     )
 
 
