@@ -12,10 +12,13 @@ from .evaluate import load
 
 HELP = "predict emotions of CSV rows or image files"
 DESCRIPTION = (
-    "Print (or write) one CSV line per face: the input, the predicted class "
-    "and the probability of each class. INPUT is a CSV of pixel strings (any "
-    "FER2013 layout, e.g. test.csv) or an image file, converted to 48x48 grey "
-    "levels (needs the images extra)."
+    "Print (or write) one CSV line per face, in the order of the INPUTs: the "
+    "input as given (FILE:N for the N-th face of a CSV file), the predicted "
+    "class and the probability of each class. INPUT is a CSV of pixel "
+    "strings (any FER2013 layout, e.g. test.csv) or an image file (needs the "
+    "images extra): a photo is turned upright, centre-cropped to a square "
+    "(never stretched) and scaled to 48x48 grey levels; it should show one "
+    "face filling the frame, as there is no face detection."
 )
 EXAMPLES = [
     "sklearn-fer predict --model softmax.skops test.csv",
@@ -26,7 +29,12 @@ PARENTS = [MODEL_FILE_OPTIONS, OUTPUT_OPTIONS, COMMON_OPTIONS]
 
 
 def add_arguments(parser):
-    parser.add_argument("inputs", nargs="+", metavar="INPUT")
+    parser.add_argument(
+        "inputs",
+        nargs="+",
+        metavar="INPUT",
+        help="a CSV file of pixel strings or an image file",
+    )
     parser.add_argument(
         "--output", metavar="FILE", help="CSV file to write (default: standard output)"
     )
@@ -40,27 +48,23 @@ def outputs(args) -> Outputs:
     )
 
 
-def _inputs(paths):
-    """(source name, pixel rows) per input: CSV files row by row, images one each."""
-    import numpy as np
-
+def _faces_of(given):
+    """The input's faces and their names: ``given`` for an image, ``given:N`` for
+    the N-th face of a CSV file (``given`` as typed, so that two face.png in
+    different folders are told apart)."""
     from ..datasets._images import is_image, read_face
 
-    paths = [Path(p) for p in paths]
-    for path in paths:
-        if not path.exists():
-            raise FileNotFoundError(f"No input file at {path}.")
-    images = [path for path in paths if is_image(path)]
-    for path in paths:
-        if path not in images:
-            faces = load_faces(path)
-            yield [f"{path.name}:{i + 1}" for i in range(len(faces.data))], faces.data
-    if images:
+    path = Path(given)
+    if not path.exists():
+        raise FileNotFoundError(f"No input file at {given}.")
+    if is_image(path):
         try:
-            faces = [read_face(path, resize=True) for path in images]
+            face = read_face(path, resize=True)
         except ImportError as exc:
             raise UsageError(str(exc)) from exc
-        yield [path.name for path in images], np.stack(faces)
+        return [given], face.reshape(1, -1)
+    faces = load_faces(path)
+    return [f"{given}:{i + 1}" for i in range(len(faces.data))], faces.data
 
 
 def run(args):
@@ -72,7 +76,8 @@ def run(args):
     text = io.StringIO()
     writer = csv.writer(text, lineterminator="\n")
     writer.writerow(["input", "prediction", *(f"p({c})" for c in classes)])
-    for names, X in _inputs(args.inputs):
+    for given in args.inputs:  # rows in the order of the arguments
+        names, X = _faces_of(given)
         proba = model.predict_proba(X)
         for name, row in zip(names, proba, strict=True):
             writer.writerow(

@@ -85,8 +85,9 @@ def read_face(path, *, resize: bool = False) -> np.ndarray:
     path : str or path-like
         Any image Pillow reads.
     resize : bool, default=False
-        False: the image must already be 48 x 48 (a FER2013 face). True: an
-        image of any size is resized to 48 x 48.
+        False: the image must already be 48 x 48 (a FER2013 face). True: a
+        photo of any size is turned upright (its EXIF orientation),
+        centre-cropped to a square (never stretched) and resized to 48 x 48.
 
     Returns
     -------
@@ -100,6 +101,8 @@ def read_face(path, *, resize: bool = False) -> np.ndarray:
         names the file.
     """
     Image = _pillow("Reading image files")
+    from PIL import ImageOps
+
     errors = _decoding_errors(Image)
     try:
         image = Image.open(path)
@@ -125,10 +128,17 @@ def read_face(path, *, resize: bool = False) -> np.ndarray:
             )
         try:
             image.load()
+            if resize:
+                image = ImageOps.exif_transpose(image)
             pixels = _grey_levels(image)
             if resize:
-                grey = Image.fromarray(pixels)
-                grey = grey.resize(IMAGE_SHAPE[::-1], Image.Resampling.BILINEAR)
+                # Centre-cropped to a square, never stretched: a face keeps
+                # its proportions (there is no face detection).
+                grey = ImageOps.fit(
+                    Image.fromarray(pixels),
+                    IMAGE_SHAPE[::-1],
+                    method=Image.Resampling.BILINEAR,
+                )
                 pixels = np.asarray(grey, dtype=np.uint8)
         except errors as exc:
             raise ValueError(

@@ -102,10 +102,11 @@ def test_predict_csv_rows_and_images(softmax_file, fer_file, tmp_path, capsys):
     assert code == EXIT_OK
     lines = out.read_text().splitlines()
     assert lines[0].startswith("input,prediction,p(")
+    # Named as given on the command line (changed from the bare file name).
     assert [line.split(",")[0] for line in lines[1:]] == [
-        "test.csv:1",
-        "test.csv:2",
-        "face.png",
+        f"{rows}:1",
+        f"{rows}:2",
+        str(image),
     ]
     model = load_model(softmax_file)
     expected = model.predict(faces.data)
@@ -278,7 +279,7 @@ def test_predict_recognises_images_by_content(softmax_file, tmp_path, capsys, na
     Image.fromarray(face).save(tmp_path / name, format=None if "." in name else "PNG")
     assert main(["predict", "--model", str(softmax_file), str(tmp_path / name)]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert [line.split(",")[0] for line in lines[1:]] == [name]
+    assert [line.split(",")[0] for line in lines[1:]] == [str(tmp_path / name)]
     expected = load_model(softmax_file).predict(face.reshape(1, -1))
     assert lines[1].split(",")[1] == expected[0]
 
@@ -331,3 +332,56 @@ def test_linear_models_get_a_scaler_by_capability_not_by_name():
     assert not standardizes_its_input(new_estimator("logistic", 0))
     pytest.importorskip("skorch")
     assert standardizes_its_input(new_estimator("cnn", 0))
+
+
+def test_version(capsys):
+    from sklearn_fer import __version__
+
+    assert main(["--version"]) == EXIT_OK
+    assert capsys.readouterr().out.strip() == f"sklearn-fer {__version__}"
+
+
+def test_help_shows_every_default_and_choice(capsys):
+    from sklearn_fer._cli._main import COMMANDS, _HelpFormatter, build_parser
+
+    parser = build_parser()
+    commands = next(a for a in parser._actions if a.dest == "command").choices
+    for name in COMMANDS:
+        formatter = _HelpFormatter(name)
+        for action in commands[name]._actions:
+            if not action.option_strings or action.required or action.nargs == 0:
+                continue  # positional, required, or a flag
+            assert "default" in formatter._get_help_string(action), (name, action)
+    assert main(["train", "--help"]) == EXIT_OK
+    text = capsys.readouterr().out
+    assert "--model {logistic,softmax,cnn}" in text
+    assert "(default: 0)" in text  # --random-state, although 0 == False
+    assert main(["sweep", "--help"]) == EXIT_OK
+    text = " ".join(capsys.readouterr().out.split())
+    assert (
+        "--n-jobs INT parallel fits" in text and "(default: 1, one at a time)" in text
+    )
+    assert main(["evaluate", "--help"]) == EXIT_OK
+    assert "--usage {Training,PublicTest,PrivateTest}" in capsys.readouterr().out
+
+
+def test_predict_rows_in_argument_order_named_as_given(softmax_file, tmp_path, capsys):
+    from PIL import Image
+
+    faces = make_faces(3, random_state=4)
+    for folder, face in [("a", faces.images[0]), ("b", faces.images[1])]:
+        (tmp_path / folder).mkdir()
+        Image.fromarray(face).save(tmp_path / folder / "face.png")
+    rows = tmp_path / "rows.csv"
+    rows.write_text("pixels\n" + " ".join(map(str, faces.data[2])) + "\n")
+    inputs = [tmp_path / "b" / "face.png", rows, tmp_path / "a" / "face.png"]
+    assert main(["predict", "--model", str(softmax_file), *map(str, inputs)]) == 0
+    lines = capsys.readouterr().out.splitlines()[1:]
+    assert [line.split(",")[0] for line in lines] == [
+        str(inputs[0]),
+        f"{rows}:1",
+        str(inputs[2]),
+    ]
+    expected = load_model(softmax_file).predict_proba(faces.data[[1, 2, 0]])
+    got = np.array([line.split(",")[2:] for line in lines], float)
+    np.testing.assert_allclose(got, expected, atol=1e-4)

@@ -21,11 +21,11 @@ def test_16_bit_grey_is_scaled_not_clipped(tmp_path, face):
     Image.fromarray(wide).save(tmp_path / "face.png")
     assert Image.open(tmp_path / "face.png").mode == "I;16"
     np.testing.assert_array_equal(read_face(tmp_path / "face.png"), face.ravel())
-    Image.fromarray(np.array([[0, 128, 32767, 65535]], np.uint16)).save(
-        tmp_path / "levels.png"
-    )
-    grey = read_face(tmp_path / "levels.png", resize=True).reshape(48, 48)
-    assert grey.min() == 0 and grey.max() == 255
+    levels = np.zeros((48, 48), np.uint16)
+    levels[0, :5] = [0, 128, 129, 32767, 65535]
+    Image.fromarray(levels).save(tmp_path / "levels.png")
+    grey = read_face(tmp_path / "levels.png")
+    assert grey[:5].tolist() == [0, 0, 1, 127, 255]  # rounded, not clipped
 
 
 def test_colour_becomes_luma(tmp_path, face):
@@ -93,3 +93,27 @@ def test_image_folder_reads_webp_and_names_a_corrupt_file(tmp_path, face):
     (folder / "b.jpg").write_bytes(b"\xff\xd8\xff" + bytes(10))
     with pytest.raises(ValueError, match="b.jpg: not an image file"):
         load_fer2013(tmp_path)
+
+
+def test_photo_is_centre_cropped_not_stretched(tmp_path, face):
+    # A face in the middle of a wide photo, noise on both sides: cropped to the
+    # centre square it is the face itself (stretching would squash it).
+    noise = np.random.RandomState(0).randint(0, 256, (48, 24)).astype(np.uint8)
+    Image.fromarray(np.hstack([noise, face, noise])).save(tmp_path / "wide.png")
+    np.testing.assert_array_equal(
+        read_face(tmp_path / "wide.png", resize=True), face.ravel()
+    )
+    Image.fromarray(np.vstack([noise.T, face, noise.T])).save(tmp_path / "tall.png")
+    np.testing.assert_array_equal(
+        read_face(tmp_path / "tall.png", resize=True), face.ravel()
+    )
+
+
+def test_photo_is_turned_upright_by_its_exif_orientation(tmp_path, face):
+    exif = Image.Exif()
+    exif[0x0112] = 6  # Orientation: stored rotated, shown turned 90 degrees clockwise
+    stored = Image.fromarray(np.rot90(face))  # what the camera wrote
+    stored.save(tmp_path / "photo.png", exif=exif)
+    np.testing.assert_array_equal(
+        read_face(tmp_path / "photo.png", resize=True), face.ravel()
+    )
