@@ -86,17 +86,14 @@ def outputs(args) -> Outputs:
     )
 
 
-def run(args):
-    from sklearn.pipeline import Pipeline
+def _split(faces, estimator, path):
+    """Training (labels as names) and the validation set: PublicTest, if any.
 
+    Standardized (a StandardScaler fitted on Training) unless the estimator
+    standardizes its input itself.
+    """
     from ..datasets import train_test_by_usage
-    from ..utils import save_model
 
-    target = parse_target(args.target, args.model)
-    estimator = parse_params(args.param, new_estimator(args.model, args.random_state))
-    check_save_format(args.model, args.format)
-    path = data_path(args)
-    faces = load_faces(path, target=target, labelled=True)
     try:
         split = train_test_by_usage(
             faces, standardize=not standardizes_its_input(estimator)
@@ -104,42 +101,63 @@ def run(args):
     except ValueError as exc:  # no Training faces
         raise ValueError(f"{path}: {exc}") from exc
     names = faces.target_names
-    X_train, y_train = split.X_train, names[split.y_train]
+    split.y_train = names[split.y_train]
+    split.eval_set = None
     if len(split.y_test):
-        eval_set = (split.X_test, names[split.y_test])
-        validation_name = "PublicTest"
+        split.eval_set = (split.X_test, names[split.y_test])
+    return split
+
+
+def _scores_and_curves(estimator, split):
+    """Scores on PublicTest (Training without it), and the loss curves.
+
+    Scored on the already-scaled arrays: the same predictions as the pipeline's.
+    """
+    if split.eval_set is not None:
+        name, title, (X, y) = "PublicTest", "PublicTest scores", split.eval_set
     else:
-        eval_set = None
+        name, X, y = "Training", split.X_train, split.y_train
+        title = "Training scores (no PublicTest rows in the file)"
+    metrics = {}
+    metrics[name], predicted = scores(estimator, X, y)
+    print_scores(title, metrics[name])
+    validation = estimator.validation_loss_curve_
+    metrics["loss_curve"] = [float(v) for v in estimator.loss_curve_]
+    metrics["validation_loss_curve"] = (
+        None if validation is None else [float(v) for v in validation]
+    )
+    return metrics, y, predicted
+
+
+def run(args):
+    from sklearn.pipeline import Pipeline
+
+    from ..utils import save_model
+
+    target = parse_target(args.target, args.model)
+    estimator = parse_params(args.param, new_estimator(args.model, args.random_state))
+    check_save_format(args.model, args.format)
+    path = data_path(args)
+    split = _split(load_faces(path, target=target, labelled=True), estimator, path)
+    if split.eval_set is None:
         estimator.set_params(validation_fraction=0.1)
-        validation_name = "10% of Training, held out"
+    validation = "PublicTest" if split.eval_set else "10% of Training, held out"
     print(
-        f"training {estimator!r} on {len(y_train)} faces of {path} "
-        f"(validation: {validation_name})",
+        f"training {estimator!r} on {len(split.y_train)} faces of {path} "
+        f"(validation: {validation})",
         flush=True,
     )
     started = time.perf_counter()
-    estimator.fit(X_train, y_train, eval_set=eval_set)
+    estimator.fit(split.X_train, split.y_train, eval_set=split.eval_set)
     metrics = {
         "model": repr(estimator),
         "data": str(path),
         "target": target,
         "fit time (s)": time.perf_counter() - started,
-        "n_train": len(y_train),
+        "n_train": len(split.y_train),
     }
-    # Scored on the already-scaled arrays: the same predictions as the pipeline's.
-    if eval_set is not None:
-        split_name, (X_report, y_report) = "PublicTest", eval_set
-        title = "PublicTest scores"
-    else:
-        split_name, X_report, y_report = "Training", X_train, y_train
-        title = "Training scores (no PublicTest rows in the file)"
-    metrics[split_name], predicted = scores(estimator, X_report, y_report)
-    print_scores(title, metrics[split_name])
-    metrics["loss_curve"] = [float(v) for v in estimator.loss_curve_]
-    validation_curve = estimator.validation_loss_curve_
-    metrics["validation_loss_curve"] = (
-        None if validation_curve is None else [float(v) for v in validation_curve]
-    )
+    more, y_report, predicted = _scores_and_curves(estimator, split)
+    metrics.update(more)
     model = estimator
     if split.scaler is not None:
         model = Pipeline([("scale", split.scaler), ("model", estimator)])
