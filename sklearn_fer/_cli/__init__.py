@@ -11,10 +11,14 @@ doing its work (``run``):
 - ``predict``: the emotion of CSV rows or image files.
 - ``sweep``: the step-size and batch-size study, by cross-validation.
 
-``_main`` builds the parser and turns errors into exit codes: 0 success,
-1 failure (bad file, divergence ...), 2 usage error. ``_options`` declares the
-options several commands share; ``_models`` the models ``--model`` names;
-``_reporting`` scores a model and writes its report.
+``_main`` builds the parser, checks every command's outputs before it runs
+(``_outputs``: nothing is written over an input, no folder we did not write is
+replaced) and turns errors into exit codes: 0 success, 1 failure (bad file,
+divergence ...), 2 usage error, 130 interrupted; one line on stderr, a
+traceback only with ``--debug``. ``_options`` declares the options several
+commands share; ``_models`` the models ``--model`` names; ``_data`` loads the
+faces; ``_reporting`` scores a model and writes its report. Image files
+become faces in ``sklearn_fer.datasets._images``, as for the loader.
 """
 
 from ._main import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, build_parser, main
