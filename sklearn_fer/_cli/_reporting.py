@@ -1,4 +1,4 @@
-"""Scores of a fitted model, printed as text and written as a report folder."""
+"""Scores of a fitted model or of a sweep, printed as text and written to files."""
 
 import json
 import sys
@@ -107,3 +107,47 @@ def write_report(folder: Path, model, y, predicted, metrics):
     matrix.figure_.tight_layout()
     matrix.figure_.savefig(folder / "confusion_matrix.png", dpi=100)
     plt.close("all")
+
+
+def print_study(name, study):
+    """A sweep's table: accuracy and fit time per value (or why it failed)."""
+    print(f"\n{name} (other parameters at their values above)")
+    print(f"  {name:>10} {'accuracy':>10} {'std':>8} {'fit time (s)':>13}")
+    for value, mean, std, seconds, error in zip(
+        study["values"],
+        study["mean_accuracy"],
+        study["std_accuracy"],
+        study["mean_fit_time"],
+        study["error"],
+        strict=True,
+    ):
+        if error is None:
+            print(f"  {value:>10g} {mean:>10.4f} {std:>8.4f} {seconds:>13.3f}")
+        else:
+            print(f"  {value:>10g}     failed: {error}")
+
+
+def plot_sweep(studies, path):
+    """sweep.png: CV accuracy and fit time against each swept value."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(
+        2, len(studies), figsize=(5 * len(studies), 6), sharex="col", squeeze=False
+    )
+    for column, (name, study) in enumerate(studies.items()):
+        values = study["values"]
+        axes[0, column].errorbar(
+            values, study["mean_accuracy"], yerr=study["std_accuracy"], marker="o"
+        )
+        axes[0, column].set_ylabel("CV accuracy")
+        axes[1, column].plot(values, study["mean_fit_time"], marker="o")
+        axes[1, column].set_ylabel("fit time (s)")
+        axes[1, column].set_xlabel(name)
+        for ax in axes[:, column]:
+            ax.set_xscale("log")
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)

@@ -21,7 +21,7 @@ from ._options import (
     parse_target,
 )
 from ._outputs import Outputs
-from ._reporting import json_text
+from ._reporting import json_text, plot_sweep, print_study
 
 HELP = "cross-validated step-size and batch-size study"
 DESCRIPTION = (
@@ -155,23 +155,6 @@ def _study(pipeline, name, values, folds, n_jobs, X, y):
     return study
 
 
-def _print_study(name, study):
-    print(f"\n{name} (other parameters at their values above)")
-    print(f"  {name:>10} {'accuracy':>10} {'std':>8} {'fit time (s)':>13}")
-    for value, mean, std, seconds, error in zip(
-        study["values"],
-        study["mean_accuracy"],
-        study["std_accuracy"],
-        study["mean_fit_time"],
-        study["error"],
-        strict=True,
-    ):
-        if error is None:
-            print(f"  {value:>10g} {mean:>10.4f} {std:>8.4f} {seconds:>13.3f}")
-        else:
-            print(f"  {value:>10g}     failed: {error}")
-
-
 def run(args):
     from sklearn.model_selection import StratifiedKFold
     from sklearn.pipeline import make_pipeline
@@ -199,40 +182,15 @@ def run(args):
     studies = {}
     for name, values in (("eta0", eta0s), ("batch_size", batch_sizes)):
         studies[name] = _study(pipeline, name, values, folds, args.n_jobs, X, y)
-        _print_study(name, studies[name])
+        print_study(name, studies[name])
     errors = [error for study in studies.values() for error in study["error"]]
     if all(errors):
         raise ValueError(f"every fit of the sweep failed; the first: {errors[0]}")
     with args.outputs.folder("--out") as staging:
         (staging / "sweep.json").write_text(json_text(studies))
         try:
-            _plot(studies, staging / "sweep.png")
+            plot_sweep(studies, staging / "sweep.png")
             plot = f", plot: {Path(args.out) / 'sweep.png'}"
         except ImportError:
             plot = " (no plot: matplotlib missing)"
     print(f"\nresults: {Path(args.out) / 'sweep.json'}{plot}")
-
-
-def _plot(studies, path):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    figure, axes = plt.subplots(
-        2, len(studies), figsize=(5 * len(studies), 6), sharex="col", squeeze=False
-    )
-    for column, (name, study) in enumerate(studies.items()):
-        values = study["values"]
-        axes[0, column].errorbar(
-            values, study["mean_accuracy"], yerr=study["std_accuracy"], marker="o"
-        )
-        axes[0, column].set_ylabel("CV accuracy")
-        axes[1, column].plot(values, study["mean_fit_time"], marker="o")
-        axes[1, column].set_ylabel("fit time (s)")
-        axes[1, column].set_xlabel(name)
-        for ax in axes[:, column]:
-            ax.set_xscale("log")
-    figure.tight_layout()
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
