@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 from benchmarks._common import data_path_or_exit, machine, take_report
-from sklearn_fer.utils._persistence import atomic_write
+from sklearn_fer.utils import atomic_write
 
 #: Benchmark name -> (module, the optional modules it needs).
 BENCHMARKS = {

@@ -1,11 +1,9 @@
-"""What the benchmark scripts share: the data path, the split, the report."""
+"""What the benchmark scripts share: the data path, the machine, the report."""
 
 import os
 import platform
 import sys
 import time
-
-import numpy as np
 
 #: Cores of the machine the targets are set for: the benchmarks use this many
 #: threads, whatever the machine has, so that their figures compare.
@@ -36,20 +34,6 @@ def processor(device="cpu"):
         threads = torch.get_num_threads()
         return f"{threads} CPU thread{'s' * (threads > 1)}"
     return torch.cuda.get_device_name(torch.device(device))
-
-
-def standardized_split(path, target):
-    """Training (fit) and PublicTest (score) pixels, scaled to [0, 1], standardized."""
-    from sklearn.preprocessing import StandardScaler
-
-    from sklearn_fer.datasets import load_fer2013
-
-    faces = load_fer2013(path, target=target)
-    train, test = faces.usage == "Training", faces.usage == "PublicTest"
-    scaler = StandardScaler()
-    X_train = scaler.fit_transform(faces.data[train].astype(np.float32) / 255)
-    X_test = scaler.transform(faces.data[test].astype(np.float32) / 255)
-    return X_train, faces.target[train], X_test, faces.target[test]
 
 
 def markdown_table(header, rows):

@@ -1,9 +1,9 @@
 """SGDLogisticRegression / SGDSoftmaxRegression against scikit-learn on FER2013.
 
-Fits on Training, scores on PublicTest, raw pixels scaled to [0, 1] and
-standardized; every model with the parameters named in its row. Prints fit
-time, time per epoch, accuracy, log loss, ROC AUC (binary) and the ratios of
-the targets of issue #2.
+Fits on Training, scores on PublicTest, pixels standardized by a scaler
+fitted on Training (``train_test_by_usage``); every model with the parameters
+named in its row. Prints fit time, time per epoch, accuracy, log loss, ROC AUC
+(binary) and the ratios of the targets of issue #2.
 
 Run: ``SKLEARN_FER_DATA=... python -m benchmarks.bench_linear``.
 """
@@ -21,8 +21,8 @@ from benchmarks._common import (
     machine,
     markdown_table,
     report,
-    standardized_split,
 )
+from sklearn_fer.datasets import load_fer2013, train_test_by_usage
 from sklearn_fer.linear_model import SGDLogisticRegression, SGDSoftmaxRegression
 
 
@@ -100,7 +100,9 @@ def run_task(title, X_train, y_train, X_test, y_test, binary):
 def main():
     path = data_path_or_exit()
     report(f"### Linear models on FER2013 ({machine()})")
-    X_train, y_train, X_test, y_test = standardized_split(path, "emotion")
+    split = train_test_by_usage(load_fer2013(path))
+    X_train, X_test = split.X_train, split.X_test
+    y_train, y_test = split.y_train, split.y_test
     run_task("7 emotions", X_train, y_train, X_test, y_test, binary=False)
     happy = 3
     run_task(

@@ -3,15 +3,28 @@
 Subpackages
 -----------
 datasets
-    ``EMOTIONS``, the FER2013 loader and streamer, synthetic faces.
+    ``EMOTIONS``, the FER2013 loader and streamer (every public layout),
+    synthetic faces (``make_faces``), the Training / PublicTest split.
 preprocessing
     ``FER2013Transformer``: pixel strings to arrays; ``FaceCropper``: faces
     found in photos and cropped as FER2013's.
 linear_model
     ``SGDLogisticRegression`` and ``SGDSoftmaxRegression``.
+neural_network
+    ``ConvNetClassifier``, a small CNN trained by skorch (extra ``cnn``).
+inspection
+    Loss curves, weight images and face grids (extra ``plot``).
+parallel
+    Training on Dask arrays larger than memory (extra ``dask``).
+utils
+    ``save_model`` / ``load_model`` (skops by default) and ``atomic_write``.
 
-Heavy optional dependencies (torch, matplotlib, Pillow, OpenCV) are imported only by
-the functions that need them, never when this package is imported.
+The ``sklearn-fer`` command line (also ``python -m sklearn_fer``) runs the
+demo, trains, evaluates, predicts and sweeps without writing code.
+
+Heavy optional dependencies (torch, matplotlib, Pillow, OpenCV, dask) are
+imported only by the functions that need them, never when this package is
+imported.
 """
 
 __version__ = "0.1.0"

@@ -1,9 +1,10 @@
-"""FER2013 loading and streaming, the emotion names, and synthetic faces."""
+"""FER2013 loading and streaming, the emotion names, synthetic faces, the split."""
 
 from ._emotions import EMOTIONS, USAGES, emotion_codes
 from ._faces import make_faces
 from ._fer2013 import iter_fer2013, load_fer2013
 from ._pixels import IMAGE_SHAPE, N_PIXELS, parse_pixel_rows, pixel_feature_names
+from ._splits import train_test_by_usage
 
 __all__ = [
     "EMOTIONS",
@@ -16,4 +17,5 @@ __all__ = [
     "make_faces",
     "parse_pixel_rows",
     "pixel_feature_names",
+    "train_test_by_usage",
 ]

@@ -25,6 +25,7 @@ def emotion_codes(names) -> list[int]:
     >>> emotion_codes(["happy", "Neutral", "sad"])
     [3, 6, 4]
     """
+    names = list(names)  # a generator is read once: kept for the message below
     codes = []
     for name in names:
         key = str(name).strip().lower()

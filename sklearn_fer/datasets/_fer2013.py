@@ -12,22 +12,19 @@ import gzip
 import os
 import zipfile
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from sklearn.utils import Bunch
 
-from ..utils._parallel import n_threads, ordered_thread_map
+from ..utils._parallel import ordered_thread_map
 from ._emotions import EMOTIONS, USAGES, emotion_codes
+from ._images import _iter_folder_records
 from ._pixels import IMAGE_SHAPE, N_PIXELS, parse_pixel_rows, pixel_feature_names
 
 #: Decompressed bytes per parse block: about 1000 faces.
 BLOCK_BYTES = 8 << 20
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".pgm", ".gif", ".tif", ".tiff"}
-#: Faces per block when decoding an image folder.
-IMAGE_BLOCK = 1024
 _GZIP_MAGIC = b"\x1f\x8b"
 _ZIP_MAGIC = b"PK\x03\x04"
 _HAPPY = EMOTIONS.index("happy")
@@ -229,87 +226,13 @@ def _iter_csv_records(path: Path):
     return layout.name, records
 
 
-def _image_folder_files(root: Path):
-    """``(path, emotion_code, usage)`` of every face image, in a fixed order."""
-    splits = [root / "train", root / "test"]
-    if not any(split.is_dir() for split in splits):
-        raise ValueError(
-            f"{root} is a folder but has neither train/ nor test/ in it: the "
-            "FER2013 image-folder release has train/<emotion>/*.jpg and "
-            "test/<emotion>/*.jpg."
-        )
-    files = []
-    for split in splits:
-        if not split.is_dir():
-            continue
-        for folder in sorted(p for p in split.iterdir() if p.is_dir()):
-            name = folder.name.lower()
-            if name not in EMOTIONS:
-                raise ValueError(
-                    f"{folder}: unknown emotion folder {folder.name!r}; expected "
-                    f"sub-folders named after {list(EMOTIONS)}."
-                )
-            for image in sorted(folder.iterdir()):
-                if image.suffix.lower() not in IMAGE_SUFFIXES:
-                    continue
-                if split.name == "train":
-                    usage = "Training"
-                elif image.name.startswith(("PublicTest", "PrivateTest")):
-                    usage = image.name.split("_")[0]
-                else:
-                    raise ValueError(
-                        f"{image}: a test/ image must be named PublicTest_* or "
-                        "PrivateTest_* to tell its split (the release's naming)."
-                    )
-                files.append((image, EMOTIONS.index(name), usage))
-    return files
-
-
-def _decode_image(path: Path) -> np.ndarray:
-    from PIL import Image
-
-    with Image.open(path) as image:
-        pixels = np.asarray(image.convert("L"), dtype=np.uint8)
-    if pixels.shape != IMAGE_SHAPE:
-        raise ValueError(
-            f"{path}: image is {pixels.shape[1]}x{pixels.shape[0]} pixels; FER2013 "
-            f"faces are {IMAGE_SHAPE[1]}x{IMAGE_SHAPE[0]}."
-        )
-    return pixels.reshape(N_PIXELS)
-
-
-def _decode_images(files):
-    with ThreadPoolExecutor(n_threads()) as pool:
-        pixels = list(pool.map(_decode_image, [f[0] for f in files]))
-    return _Records(
-        np.stack(pixels) if pixels else np.empty((0, N_PIXELS), np.uint8),
-        np.array([f[1] for f in files], dtype=np.int8),
-        np.array([f[2] for f in files], dtype=object),
-    )
-
-
-def _iter_folder_records(root: Path):
-    try:
-        import PIL  # noqa: F401
-    except ImportError as exc:
-        raise ImportError(
-            "Loading the FER2013 image-folder release needs Pillow: "
-            "pip install 'sklearn-fer[images]'"
-        ) from exc
-    files = _image_folder_files(root)
-    blocks = (
-        _decode_images(files[start : start + IMAGE_BLOCK])
-        for start in range(0, len(files), IMAGE_BLOCK)
-    )
-    return "image-folder", blocks
-
-
 def _iter_records(path):
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"No FER2013 file or folder at {path}.")
     if path.is_dir():
-        return _iter_folder_records(path)
+        layout, blocks = _iter_folder_records(path)
+        return layout, (_Records(*block) for block in blocks)
     return _iter_csv_records(path)
 
 

@@ -35,7 +35,7 @@ def _image_shape(n_features):
 class ConvNetClassifier(ClassifierMixin, BaseEstimator):
     """Convolutional network for 48 x 48 faces, with on-the-fly augmentation.
 
-    The design of the FER2013 study in ``shared/papers``: blocks of 3 x 3
+    The network of the FER2013 CNN study (see the user guide): blocks of 3 x 3
     convolutions with batch norm and LeakyReLU, each block closed by 2 x 2 max
     pooling, then a fully connected layer with dropout and batch norm. Every
     face is standardised on its own; training batches are flipped, rotated,

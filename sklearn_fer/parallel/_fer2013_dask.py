@@ -8,7 +8,7 @@ import dask.array as da
 import numpy as np
 
 from ..datasets import iter_fer2013
-from ..utils._persistence import atomic_directory
+from ..utils._files import atomic_directory
 
 
 def _write_info(directory: Path, sizes, shape_tail, dtype):

@@ -24,7 +24,7 @@ from typing import NamedTuple
 import numpy as np
 from sklearn.utils._param_validation import validate_parameter_constraints
 
-from ..datasets._pixels import IMAGE_SHAPE, N_PIXELS
+from ..datasets import IMAGE_SHAPE, N_PIXELS
 from ..utils._sklearn_api import Interval
 
 #: The cascade file, shipped in the opencv-python(-headless) wheels.

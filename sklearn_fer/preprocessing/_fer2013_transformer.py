@@ -5,7 +5,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import validate_data
 
-from ..datasets._pixels import parse_pixel_rows, pixel_feature_names
+from ..datasets import parse_pixel_rows, pixel_feature_names
 from ..utils._parallel import ordered_thread_map
 from ..utils._sklearn_api import Options, StrOptions, _fit_context
 

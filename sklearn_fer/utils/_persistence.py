@@ -1,45 +1,11 @@
 """Saving and loading fitted models: skops by default, pickle only when asked."""
 
-import contextlib
-import os
 import pickle
-import shutil
-import tempfile
 from pathlib import Path
 
+from ._files import atomic_write
+
 FORMATS = ("skops", "pickle")
-
-
-def atomic_write(path: Path, payload: bytes):
-    """Write ``payload`` to a temporary file beside ``path``, then rename it."""
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
-    try:
-        with os.fdopen(descriptor, "wb") as file:
-            file.write(payload)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
-@contextlib.contextmanager
-def atomic_directory(directory: Path):
-    """Yield a staging folder that becomes ``directory`` once the block succeeds.
-
-    The folder is made beside ``directory`` (same file system) and renamed over
-    it at the end, replacing an existing ``directory``; on any error it is
-    removed, so a reader never sees a half-written folder.
-    """
-    directory = Path(directory)
-    staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}-", dir=directory.parent))
-    try:
-        yield staging
-        if directory.exists():
-            shutil.rmtree(directory)
-        os.replace(staging, directory)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
 
 
 def save_model(model, path, *, format: str = "skops") -> Path:

@@ -1,4 +1,4 @@
-"""The command line on tiny synthetic FER2013 files: each command, each error."""
+"""Each command of the command line on tiny synthetic FER2013 files."""
 
 import json
 import os
@@ -11,45 +11,6 @@ import pytest
 from sklearn_fer._cli import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, main
 from sklearn_fer.datasets import EMOTIONS, make_faces
 from sklearn_fer.utils import load_model
-
-
-def _csv(path, X, y, usage):
-    lines = ["emotion,pixels,Usage"]
-    lines += [
-        f"{code},{' '.join(map(str, row))},{split}"
-        for code, row, split in zip(y, X, usage, strict=True)
-    ]
-    path.write_text("\n".join(lines) + "\n")
-    return path
-
-
-@pytest.fixture(scope="module")
-def fer_file(tmp_path_factory):
-    X, y = make_faces(420, random_state=0, return_X_y=True)
-    usage = np.where(np.arange(420) < 300, "Training", "PublicTest")
-    return _csv(tmp_path_factory.mktemp("data") / "fer2013.csv", X, y, usage)
-
-
-@pytest.fixture(scope="module")
-def softmax_file(fer_file, tmp_path_factory):
-    out = tmp_path_factory.mktemp("models") / "softmax.skops"
-    code = main(
-        [
-            "train",
-            "--data",
-            str(fer_file),
-            "--model",
-            "softmax",
-            "--out",
-            str(out),
-            "--param",
-            "max_iter=3",
-            "--param",
-            "tol=None",
-        ]
-    )
-    assert code == EXIT_OK
-    return out
 
 
 def test_demo_prints_the_tables(capsys):
@@ -141,10 +102,11 @@ def test_predict_csv_rows_and_images(softmax_file, fer_file, tmp_path, capsys):
     assert code == EXIT_OK
     lines = out.read_text().splitlines()
     assert lines[0].startswith("input,prediction,p(")
+    # Named as given on the command line (changed from the bare file name).
     assert [line.split(",")[0] for line in lines[1:]] == [
-        "test.csv:1",
-        "test.csv:2",
-        "face.png",
+        f"{rows}:1",
+        f"{rows}:2",
+        str(image),
     ]
     model = load_model(softmax_file)
     expected = model.predict(faces.data)
@@ -306,3 +268,120 @@ def test_help_everywhere_and_module_entry_point():
         check=True,
     )
     assert "Examples:" in result.stdout
+
+
+@pytest.mark.parametrize("name", ["face.pgm", "face.webp", "face"])
+def test_predict_recognises_images_by_content(softmax_file, tmp_path, capsys, name):
+    # Bug: the command line's own suffix list lacked .pgm (and .webp), so such
+    # a face was read as a CSV file: "not a FER2013 CSV", exit 1.
+    Image = pytest.importorskip("PIL.Image")
+    face = make_faces(1, random_state=2).images[0]
+    Image.fromarray(face).save(tmp_path / name, format=None if "." in name else "PNG")
+    assert main(["predict", "--model", str(softmax_file), str(tmp_path / name)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(",")[0] for line in lines[1:]] == [str(tmp_path / name)]
+    expected = load_model(softmax_file).predict(face.reshape(1, -1))
+    assert lines[1].split(",")[1] == expected[0]
+
+
+@pytest.mark.parametrize(
+    "text, model, expected",
+    [
+        (None, "logistic", "happy"),
+        (None, "softmax", "emotion"),
+        ("HAPPY", "logistic", "happy"),
+        ("Emotion", "softmax", "emotion"),
+        ("Happy, SAD,neutral", "softmax", ["happy", "sad", "neutral"]),
+        ("happy,Sad", "logistic", ["happy", "sad"]),
+    ],
+)
+def test_target_accepts_what_emotion_codes_accepts(text, model, expected):
+    from sklearn_fer._cli._options import parse_target
+
+    assert parse_target(text, model) == expected
+
+
+@pytest.mark.parametrize(
+    "text, model, message",
+    [
+        ("happy,joy", "softmax", "Unknown emotion 'joy'"),
+        ("happy,happy", "softmax", "repeated"),
+        ("sad", "softmax", "at least 2"),
+        ("emotion", "logistic", "binary"),
+        ("happy,sad,fear", "logistic", "binary"),
+    ],
+)
+def test_bad_targets_are_usage_errors(text, model, message):
+    from sklearn_fer._cli import UsageError
+    from sklearn_fer._cli._options import parse_target
+
+    with pytest.raises(UsageError, match=message):
+        parse_target(text, model)
+
+
+def test_target_help_says_case_insensitive(capsys):
+    assert main(["train", "--help"]) == EXIT_OK
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "any letter case" in help_text and "angry,disgust" in help_text
+
+
+def test_linear_models_get_a_scaler_by_capability_not_by_name():
+    from sklearn_fer._cli._models import new_estimator, standardizes_its_input
+
+    assert not standardizes_its_input(new_estimator("softmax", 0))
+    assert not standardizes_its_input(new_estimator("logistic", 0))
+    pytest.importorskip("skorch")
+    assert standardizes_its_input(new_estimator("cnn", 0))
+
+
+def test_version(capsys):
+    from sklearn_fer import __version__
+
+    assert main(["--version"]) == EXIT_OK
+    assert capsys.readouterr().out.strip() == f"sklearn-fer {__version__}"
+
+
+def test_help_shows_every_default_and_choice(capsys):
+    from sklearn_fer._cli._main import COMMANDS, _HelpFormatter, build_parser
+
+    parser = build_parser()
+    commands = next(a for a in parser._actions if a.dest == "command").choices
+    for name in COMMANDS:
+        formatter = _HelpFormatter(name)
+        for action in commands[name]._actions:
+            if not action.option_strings or action.required or action.nargs == 0:
+                continue  # positional, required, or a flag
+            assert "default" in formatter._get_help_string(action), (name, action)
+    assert main(["train", "--help"]) == EXIT_OK
+    text = capsys.readouterr().out
+    assert "--model {logistic,softmax,cnn}" in text
+    assert "(default: 0)" in text  # --random-state, although 0 == False
+    assert main(["sweep", "--help"]) == EXIT_OK
+    text = " ".join(capsys.readouterr().out.split())
+    assert (
+        "--n-jobs INT parallel fits" in text and "(default: 1, one at a time)" in text
+    )
+    assert main(["evaluate", "--help"]) == EXIT_OK
+    assert "--usage {Training,PublicTest,PrivateTest}" in capsys.readouterr().out
+
+
+def test_predict_rows_in_argument_order_named_as_given(softmax_file, tmp_path, capsys):
+    from PIL import Image
+
+    faces = make_faces(3, random_state=4)
+    for folder, face in [("a", faces.images[0]), ("b", faces.images[1])]:
+        (tmp_path / folder).mkdir()
+        Image.fromarray(face).save(tmp_path / folder / "face.png")
+    rows = tmp_path / "rows.csv"
+    rows.write_text("pixels\n" + " ".join(map(str, faces.data[2])) + "\n")
+    inputs = [tmp_path / "b" / "face.png", rows, tmp_path / "a" / "face.png"]
+    assert main(["predict", "--model", str(softmax_file), *map(str, inputs)]) == 0
+    lines = capsys.readouterr().out.splitlines()[1:]
+    assert [line.split(",")[0] for line in lines] == [
+        str(inputs[0]),
+        f"{rows}:1",
+        str(inputs[2]),
+    ]
+    expected = load_model(softmax_file).predict_proba(faces.data[[1, 2, 0]])
+    got = np.array([line.split(",")[2:] for line in lines], float)
+    np.testing.assert_allclose(got, expected, atol=1e-4)

@@ -1,0 +1,85 @@
+"""``sklearn-fer evaluate``: score a saved model on a split of FER2013."""
+
+from ..datasets import EMOTIONS, USAGES
+from ._data import load_faces
+from ._options import (
+    COMMON_OPTIONS,
+    DATA_OPTIONS,
+    MODEL_FILE_OPTIONS,
+    OUTPUT_OPTIONS,
+    data_path,
+)
+from ._outputs import Outputs
+from ._reporting import print_scores, scores, write_report
+
+HELP = "score a saved model on a split of FER2013"
+DESCRIPTION = (
+    "Print accuracy, balanced accuracy, log loss (and ROC AUC for binary "
+    "models) of a saved model on one split."
+)
+EXAMPLES = [
+    "sklearn-fer evaluate --model happy.skops --data fer2013.csv.gz",
+    "sklearn-fer evaluate --model cnn.pkl --format pickle --data "
+    "fer2013.csv.gz --usage Training --report cnn-training",
+]
+PARENTS = [MODEL_FILE_OPTIONS, DATA_OPTIONS, OUTPUT_OPTIONS, COMMON_OPTIONS]
+
+
+def add_arguments(parser):
+    parser.add_argument(
+        "--usage",
+        default="PublicTest",
+        choices=list(USAGES),
+        help=f"the split to score, one of {', '.join(USAGES)}",
+    )
+    parser.add_argument(
+        "--report",
+        metavar="DIR",
+        help="also write metrics.json and the plots there (default: no report)",
+    )
+
+
+def outputs(args) -> Outputs:
+    return Outputs(
+        inputs=[data_path(args, required=False), args.model],
+        folders={"--report": args.report} if args.report else {},
+        force=args.force,
+    )
+
+
+def load(args):
+    """The model of ``--model FILE``, loaded as ``--format`` and ``--trust`` say."""
+    from ..utils import load_model
+
+    return load_model(args.model, format=args.format, trust=args.trust)
+
+
+def target_of(model):
+    """The ``load_fer2013`` target that gives a saved model's classes."""
+    classes = [str(c) for c in model.classes_]
+    if sorted(classes) == ["happy", "not happy"]:
+        return "happy"
+    if set(classes) <= set(EMOTIONS):
+        return "emotion" if len(classes) == len(EMOTIONS) else classes
+    raise ValueError(
+        f"the model's classes {classes} are not emotion names: was it trained "
+        "with sklearn-fer train?"
+    )
+
+
+def run(args):
+    model = load(args)
+    path = data_path(args)
+    faces = load_faces(path, target=target_of(model), usage=args.usage, labelled=True)
+    y = faces.target_names[faces.target]
+    split_scores, predicted = scores(model, faces.data, y)
+    print_scores(f"{args.usage} scores of {args.model} ({len(y)} faces)", split_scores)
+    if args.report:
+        metrics = {
+            "model": str(args.model),
+            "data": str(path),
+            args.usage: split_scores,
+        }
+        with args.outputs.folder("--report") as staging:
+            write_report(staging, model, y, predicted, metrics)
+        print(f"report: {args.report}")

@@ -1,0 +1,167 @@
+"""``sklearn-fer train``: fit a model on Training, save it and a report."""
+
+import time
+from pathlib import Path
+
+from ._data import load_faces
+from ._models import (
+    MODELS,
+    check_save_format,
+    new_estimator,
+    standardizes_its_input,
+)
+from ._options import (
+    COMMON_OPTIONS,
+    DATA_OPTIONS,
+    ESTIMATOR_OPTIONS,
+    OUTPUT_OPTIONS,
+    SEED_OPTIONS,
+    data_path,
+    parse_params,
+    parse_target,
+)
+from ._outputs import Outputs
+from ._reporting import print_scores, scores, write_report
+
+HELP = "fit a model on Training, save it and a report"
+DESCRIPTION = (
+    "Fit on the Training rows (validation loss on PublicTest, or on 10% of "
+    "Training held out), print the loss per epoch, save the model and a "
+    "report folder (metrics.json, loss_curve.png, confusion_matrix.png). "
+    "Linear models are saved as a pipeline behind their StandardScaler."
+)
+EXAMPLES = [
+    "sklearn-fer train --data fer2013.csv.gz --model logistic --out happy.skops",
+    "sklearn-fer train --data fer2013.csv.gz --model softmax "
+    "--param eta0=0.003 --param batch_size=256 --out softmax.skops",
+    "sklearn-fer train --data fer2013.csv.gz --model cnn --target "
+    "happy,neutral,sad --param max_epochs=16 --format pickle --out cnn.pkl",
+]
+PARENTS = [
+    DATA_OPTIONS,
+    ESTIMATOR_OPTIONS,
+    SEED_OPTIONS,
+    OUTPUT_OPTIONS,
+    COMMON_OPTIONS,
+]
+
+
+def add_arguments(parser):
+    parser.add_argument(
+        "--model",
+        choices=list(MODELS),
+        required=True,
+        help="what to fit: logistic (binary), softmax (2+ classes) or cnn "
+        "(the cnn extra; --format pickle)",
+    )
+    parser.add_argument(
+        "--out", required=True, metavar="FILE", help="the model file to write"
+    )
+    parser.add_argument(
+        "--report", metavar="DIR", help="report folder (default: FILE's stem + -report)"
+    )
+    parser.add_argument(
+        "--format",
+        choices=["skops", "pickle"],
+        default="skops",
+        help="model file format: skops (loads without running code) or pickle",
+    )
+
+
+def report_dir(args) -> str:
+    if args.report:
+        return args.report
+    out = Path(args.out)
+    if not out.name:  # --out '' or '.': refused by the guard, named here
+        return f"{args.out}-report"
+    return str(out.with_name(out.stem + "-report"))
+
+
+def outputs(args) -> Outputs:
+    return Outputs(
+        inputs=[data_path(args, required=False)],
+        files={"--out": args.out},
+        folders={"--report": report_dir(args)},
+        force=args.force,
+    )
+
+
+def _split(faces, estimator, path):
+    """Training (labels as names) and the validation set: PublicTest, if any.
+
+    Standardized (a StandardScaler fitted on Training) unless the estimator
+    standardizes its input itself.
+    """
+    from ..datasets import train_test_by_usage
+
+    try:
+        split = train_test_by_usage(
+            faces, standardize=not standardizes_its_input(estimator)
+        )
+    except ValueError as exc:  # no Training faces
+        raise ValueError(f"{path}: {exc}") from exc
+    names = faces.target_names
+    split.y_train = names[split.y_train]
+    split.eval_set = None
+    if len(split.y_test):
+        split.eval_set = (split.X_test, names[split.y_test])
+    return split
+
+
+def _scores_and_curves(estimator, split):
+    """Scores on PublicTest (Training without it), and the loss curves.
+
+    Scored on the already-scaled arrays: the same predictions as the pipeline's.
+    """
+    if split.eval_set is not None:
+        name, title, (X, y) = "PublicTest", "PublicTest scores", split.eval_set
+    else:
+        name, X, y = "Training", split.X_train, split.y_train
+        title = "Training scores (no PublicTest rows in the file)"
+    metrics = {}
+    metrics[name], predicted = scores(estimator, X, y)
+    print_scores(title, metrics[name])
+    validation = estimator.validation_loss_curve_
+    metrics["loss_curve"] = [float(v) for v in estimator.loss_curve_]
+    metrics["validation_loss_curve"] = (
+        None if validation is None else [float(v) for v in validation]
+    )
+    return metrics, y, predicted
+
+
+def run(args):
+    from sklearn.pipeline import Pipeline
+
+    from ..utils import save_model
+
+    target = parse_target(args.target, args.model)
+    estimator = parse_params(args.param, new_estimator(args.model, args.random_state))
+    check_save_format(args.model, args.format)
+    path = data_path(args)
+    split = _split(load_faces(path, target=target, labelled=True), estimator, path)
+    if split.eval_set is None:
+        estimator.set_params(validation_fraction=0.1)
+    validation = "PublicTest" if split.eval_set else "10% of Training, held out"
+    print(
+        f"training {estimator!r} on {len(split.y_train)} faces of {path} "
+        f"(validation: {validation})",
+        flush=True,
+    )
+    started = time.perf_counter()
+    estimator.fit(split.X_train, split.y_train, eval_set=split.eval_set)
+    metrics = {
+        "model": repr(estimator),
+        "data": str(path),
+        "target": target,
+        "fit time (s)": time.perf_counter() - started,
+        "n_train": len(split.y_train),
+    }
+    more, y_report, predicted = _scores_and_curves(estimator, split)
+    metrics.update(more)
+    model = estimator
+    if split.scaler is not None:
+        model = Pipeline([("scale", split.scaler), ("model", estimator)])
+    saved = save_model(model, args.outputs.file("--out"), format=args.format)
+    with args.outputs.folder("--report") as staging:
+        write_report(staging, model, y_report, predicted, metrics)
+    print(f"\nmodel: {saved}\nreport: {report_dir(args)}")

@@ -1,0 +1,244 @@
+"""Faces read from image files: the image-folder release and single photos.
+
+One reader for every image the package opens, so that the loader
+(``load_fer2013`` on the image-folder release) and the command line
+(``sklearn-fer predict face.png``) agree on which files are images, how they
+become 48 x 48 grey levels, and what an unreadable file says. Like
+scikit-learn's ``_load_imgs`` for the LFW loaders. Pillow (the ``images``
+extra) is imported only here and only when an image is read.
+"""
+
+import struct
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+from ..utils._parallel import n_threads
+from ._emotions import EMOTIONS
+from ._pixels import IMAGE_SHAPE, N_PIXELS
+
+#: Suffixes of the image files listed in an image folder (case-insensitive).
+IMAGE_SUFFIXES = (
+    ".bmp",
+    ".gif",
+    ".jpeg",
+    ".jpg",
+    ".pgm",
+    ".png",
+    ".tif",
+    ".tiff",
+    ".webp",
+)
+#: Faces per block when decoding an image folder.
+IMAGE_BLOCK = 1024
+
+
+def _pillow(purpose: str):
+    """``PIL.Image``, or an ImportError that says how to install it."""
+    try:
+        from PIL import Image
+    except ImportError as exc:
+        raise ImportError(
+            f"{purpose} needs Pillow: pip install 'sklearn-fer[images]'."
+        ) from exc
+    return Image
+
+
+def _decoding_errors(Image):
+    """What Pillow raises for a file it cannot decode (its plugins differ)."""
+    return (
+        OSError,
+        ValueError,
+        SyntaxError,
+        EOFError,
+        struct.error,
+        Image.DecompressionBombError,
+        Image.DecompressionBombWarning,
+    )
+
+
+def _grey_levels(image) -> np.ndarray:
+    """The decoded image as 8-bit grey levels; 16-bit ones scaled, not clipped."""
+    mode = image.mode
+    if mode.startswith("I;16"):
+        # 0-65535 onto 0-255, rounded (Pillow's convert('L') clips at 255).
+        wide = np.asarray(image).astype(np.uint32)
+        return ((wide * 255 + 32767) // 65535).astype(np.uint8)
+    if mode not in ("L", "1", "P", "PA", "LA", "RGB", "RGBA", "RGBX", "CMYK"):
+        image = image.convert("RGB")  # YCbCr, HSV, LAB ...
+    return np.asarray(image.convert("L"), dtype=np.uint8)
+
+
+def read_face(path, *, resize: bool = False) -> np.ndarray:
+    """One face from an image file, as 2304 grey levels 0-255.
+
+    Colour images become grey levels by ITU-R 601-2 luma (as Pillow's
+    ``convert('L')``), 16-bit grey images are scaled onto 0-255; 32-bit
+    integer and floating-point images are refused, since their range is
+    unknown. An image with more pixels than Pillow's decompression-bomb limit
+    (``PIL.Image.MAX_IMAGE_PIXELS``) is refused from its header, before
+    anything is decoded.
+
+    Parameters
+    ----------
+    path : str or path-like
+        Any image Pillow reads.
+    resize : bool, default=False
+        False: the image must already be 48 x 48 (a FER2013 face). True: a
+        photo of any size is turned upright (its EXIF orientation),
+        centre-cropped to a square (never stretched) and resized to 48 x 48.
+
+    Returns
+    -------
+    face : ndarray of shape (2304,), dtype uint8
+
+    Raises
+    ------
+    ValueError
+        The file is not an image Pillow can decode, is too large, has no
+        fixed grey range, or (``resize=False``) is not 48 x 48; the message
+        names the file.
+    """
+    Image = _pillow("Reading image files")
+    from PIL import ImageOps
+
+    errors = _decoding_errors(Image)
+    try:
+        image = Image.open(path)
+    except Image.UnidentifiedImageError:
+        raise ValueError(f"{path}: not an image file that Pillow can read.") from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ValueError(f"{path}: refused without decoding it: {exc}") from None
+    except errors as exc:
+        raise ValueError(f"{path}: cannot read this image ({exc}).") from None
+    with image:
+        width, height = image.size
+        limit = Image.MAX_IMAGE_PIXELS
+        if limit and width * height > limit:
+            raise ValueError(
+                f"{path}: {width}x{height} pixels, more than Pillow's "
+                f"decompression-bomb limit of {limit}; not decoded."
+            )
+        if image.mode in ("I", "F"):
+            kind = "integer" if image.mode == "I" else "floating-point"
+            raise ValueError(
+                f"{path}: a 32-bit {kind} image, whose grey levels have no fixed "
+                "range; save it with 8 or 16 bits per pixel."
+            )
+        try:
+            image.load()
+            if resize:
+                image = ImageOps.exif_transpose(image)
+            pixels = _grey_levels(image)
+            if resize:
+                # Centre-cropped to a square, never stretched: a face keeps
+                # its proportions (there is no face detection).
+                grey = ImageOps.fit(
+                    Image.fromarray(pixels),
+                    IMAGE_SHAPE[::-1],
+                    method=Image.Resampling.BILINEAR,
+                )
+                pixels = np.asarray(grey, dtype=np.uint8)
+        except errors as exc:
+            raise ValueError(
+                f"{path}: cannot decode this image ({type(exc).__name__}: {exc})."
+            ) from None
+    if pixels.shape != IMAGE_SHAPE:
+        raise ValueError(
+            f"{path}: image is {pixels.shape[1]}x{pixels.shape[0]} pixels; FER2013 "
+            f"faces are {IMAGE_SHAPE[1]}x{IMAGE_SHAPE[0]}."
+        )
+    return pixels.reshape(N_PIXELS)
+
+
+def is_image(path) -> bool:
+    """Whether ``path`` is an image file rather than, say, a CSV file.
+
+    Recognised by content (Pillow identifies it), so that a ``.webp`` or a
+    photo without a suffix is not taken for a CSV file; a file with an image
+    suffix counts too, so that a corrupt ``face.jpg`` is reported as a bad
+    image, not as a bad CSV. Without Pillow, by suffix alone.
+    """
+    path = Path(path)
+    if not path.is_file():
+        return False
+    if path.suffix.lower() in IMAGE_SUFFIXES:
+        return True
+    try:
+        from PIL import Image
+    except ImportError:
+        return False
+    try:
+        with Image.open(path):
+            return True
+    except Image.UnidentifiedImageError:
+        return False
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        return True
+
+
+# -- the image-folder release ------------------------------------------------------
+
+
+def _image_folder_files(root: Path):
+    """``(path, emotion_code, usage)`` of every face image, in a fixed order."""
+    splits = [root / "train", root / "test"]
+    if not any(split.is_dir() for split in splits):
+        raise ValueError(
+            f"{root} is a folder but has neither train/ nor test/ in it: the "
+            "FER2013 image-folder release has train/<emotion>/*.jpg and "
+            "test/<emotion>/*.jpg."
+        )
+    files = []
+    for split in splits:
+        if not split.is_dir():
+            continue
+        for folder in sorted(p for p in split.iterdir() if p.is_dir()):
+            name = folder.name.lower()
+            if name not in EMOTIONS:
+                raise ValueError(
+                    f"{folder}: unknown emotion folder {folder.name!r}; expected "
+                    f"sub-folders named after {list(EMOTIONS)}."
+                )
+            for image in sorted(folder.iterdir()):
+                if image.suffix.lower() not in IMAGE_SUFFIXES:
+                    continue
+                if split.name == "train":
+                    usage = "Training"
+                elif image.name.startswith(("PublicTest", "PrivateTest")):
+                    usage = image.name.split("_")[0]
+                else:
+                    raise ValueError(
+                        f"{image}: a test/ image must be named PublicTest_* or "
+                        "PrivateTest_* to tell its split (the release's naming)."
+                    )
+                files.append((image, EMOTIONS.index(name), usage))
+    if not files:
+        raise ValueError(
+            f"{root} holds no face images: none of its train/<emotion>/ and "
+            f"test/<emotion>/ folders has a file ending in {', '.join(IMAGE_SUFFIXES)}."
+        )
+    return files
+
+
+def _decode_images(files):
+    """``(pixels, emotion codes, usages)`` of a block of image-folder files."""
+    with ThreadPoolExecutor(n_threads()) as pool:
+        pixels = list(pool.map(read_face, [f[0] for f in files]))
+    return (
+        np.stack(pixels) if pixels else np.empty((0, N_PIXELS), np.uint8),
+        np.array([f[1] for f in files], dtype=np.int8),
+        np.array([f[2] for f in files], dtype=object),
+    )
+
+
+def _iter_folder_records(root: Path):
+    """The layout name and an iterator of decoded blocks (see ``_decode_images``)."""
+    _pillow("Loading the FER2013 image-folder release")
+    files = _image_folder_files(root)
+    blocks = (
+        _decode_images(files[start : start + IMAGE_BLOCK])
+        for start in range(0, len(files), IMAGE_BLOCK)
+    )
+    return "image-folder", blocks

@@ -1,0 +1,125 @@
+"""Writing files and folders whole, with the user's permissions, naming the path."""
+
+import errno
+import os
+import subprocess
+import sys
+
+import pytest
+
+from sklearn_fer.utils import _files
+from sklearn_fer.utils._files import (
+    atomic_directory,
+    atomic_write,
+    remove_stale_temporaries,
+)
+
+
+def _dead_pid():
+    done = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return int(done.stdout)
+
+
+@pytest.fixture
+def umask_027():
+    old = os.umask(0o027)
+    yield
+    os.umask(old)
+
+
+def test_atomic_write_permissions_follow_the_umask(tmp_path, umask_027):
+    # mkstemp alone gives 0600.
+    path = atomic_write(tmp_path / "a.txt", b"x")
+    assert path.stat().st_mode & 0o777 == 0o640
+    with atomic_directory(tmp_path / "d") as staging:
+        (staging / "f").write_text("y")
+    assert (tmp_path / "d").stat().st_mode & 0o777 == 0o750
+
+
+def test_errors_name_the_destination_not_a_temporary(tmp_path, monkeypatch):
+    with pytest.raises(FileNotFoundError, match="missing/a.txt"):
+        atomic_write(tmp_path / "missing" / "a.txt", b"x")
+
+    def full(source, destination):
+        raise OSError(errno.ENOSPC, "No space left on device", source)
+
+    monkeypatch.setattr(os, "replace", full)
+    with pytest.raises(OSError, match="No space left") as caught:
+        atomic_write(tmp_path / "a.txt", b"x")
+    assert caught.value.filename == str(tmp_path / "a.txt")
+    assert list(tmp_path.iterdir()) == []  # the temporary file is gone too
+
+
+def test_directory_error_inside_the_block_names_the_directory(tmp_path):
+    with pytest.raises(OSError) as caught, atomic_directory(tmp_path / "r") as staging:
+        raise OSError(errno.ENOSPC, "No space left on device", str(staging / "m"))
+    assert caught.value.filename == str(tmp_path / "r")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_existing_directory_needs_replace(tmp_path):
+    (tmp_path / "r").mkdir()
+    (tmp_path / "r" / "old").write_text("old")
+    with pytest.raises(FileExistsError), atomic_directory(tmp_path / "r") as staging:
+        (staging / "new").write_text("new")
+    assert os.listdir(tmp_path / "r") == ["old"]
+    assert os.listdir(tmp_path) == ["r"]
+
+
+def test_replacement_is_whole_at_every_step(tmp_path, monkeypatch):
+    # Bug: the old folder was deleted (rmtree) before the new one was renamed
+    # in, so an interruption left it half deleted.
+    report = tmp_path / "r"
+    report.mkdir()
+    (report / "metrics.json").write_text("old")
+    real_rename = os.rename
+    calls = []
+
+    def interrupted_second_rename(source, destination):
+        calls.append(destination)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        real_rename(source, destination)
+
+    monkeypatch.setattr(os, "rename", interrupted_second_rename)
+    with (
+        pytest.raises(KeyboardInterrupt),
+        atomic_directory(report, replace=True) as staging,
+    ):
+        (staging / "metrics.json").write_text("new")
+    monkeypatch.undo()
+    assert (report / "metrics.json").read_text() == "old"  # put back
+    assert os.listdir(tmp_path) == ["r"]
+
+    def interrupted_cleanup(path, *args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(_files.shutil, "rmtree", interrupted_cleanup)
+    with (
+        pytest.raises(KeyboardInterrupt),
+        atomic_directory(report, replace=True) as staging,
+    ):
+        (staging / "metrics.json").write_text("new")
+    monkeypatch.undo()
+    assert (report / "metrics.json").read_text() == "new"  # the new one is whole
+    leftovers = [p for p in tmp_path.iterdir() if p != report]
+    assert [p.name.startswith(_files.TEMPORARY_PREFIX) for p in leftovers] == [True]
+
+
+def test_stale_temporaries_removed_only_when_their_process_is_gone(tmp_path):
+    tag = _files._HOST_TAG
+    dead = tmp_path / f"{_files.TEMPORARY_PREFIX}{tag}-{_dead_pid()}-x"
+    alive = tmp_path / f"{_files.TEMPORARY_PREFIX}{tag}-{os.getppid()}-y"
+    other_host = tmp_path / f"{_files.TEMPORARY_PREFIX}0000beef-{_dead_pid()}-z"
+    mine = tmp_path / "model.skops.tmp"
+    for path in (dead, alive, other_host, mine):
+        path.write_text("?")
+    assert remove_stale_temporaries(tmp_path) == [dead]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        p.name for p in (alive, other_host, mine)
+    )
