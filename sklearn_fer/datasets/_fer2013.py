@@ -11,9 +11,10 @@ so its memory stays bounded whatever the file size.
 import gzip
 import os
 import zipfile
+import zlib
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +22,13 @@ from sklearn.utils import Bunch
 
 from ..utils._parallel import n_threads, ordered_thread_map
 from ._emotions import EMOTIONS, USAGES, emotion_codes
-from ._pixels import IMAGE_SHAPE, N_PIXELS, parse_pixel_rows, pixel_feature_names
+from ._pixels import (
+    IMAGE_SHAPE,
+    N_PIXELS,
+    _shorten,
+    parse_pixel_rows,
+    pixel_feature_names,
+)
 
 #: Decompressed bytes per parse block: about 1000 faces.
 BLOCK_BYTES = 8 << 20
@@ -31,6 +38,11 @@ IMAGE_BLOCK = 1024
 _GZIP_MAGIC = b"\x1f\x8b"
 _ZIP_MAGIC = b"PK\x03\x04"
 _HAPPY = EMOTIONS.index("happy")
+#: Longest line read: a valid one holds 2304 values of at most 3 digits in some
+#: 9.3 kB, so this bounds the memory spent on a file that is not FER2013.
+MAX_LINE_BYTES = 64 << 10
+#: What a damaged or unreadable compressed file raises while it is read.
+_READ_ERRORS = (OSError, EOFError, RuntimeError, zlib.error, zipfile.BadZipFile)
 
 DESCR = """\
 FER2013 facial-expression data set
@@ -74,21 +86,28 @@ def _open_decompressed(path: Path):
         magic = file.read(4)
     if magic.startswith(_GZIP_MAGIC):
         return gzip.open(path, "rb")
-    if magic == _ZIP_MAGIC:
+    if magic != _ZIP_MAGIC:
+        return open(path, "rb")
+    try:
         archive = zipfile.ZipFile(path)
-        members = [
-            info.filename
-            for info in archive.infolist()
-            if not info.is_dir() and info.filename.lower().endswith(".csv")
-        ]
-        if len(members) != 1:
-            archive.close()
-            raise ValueError(
-                f"{path} is a zip archive with {len(members)} CSV files "
-                f"({members[:5]}); expected exactly one FER2013 CSV."
-            )
+    except (*_READ_ERRORS, NotImplementedError) as exc:
+        raise ValueError(f"Cannot read {path} as a zip archive: {exc}") from exc
+    members = [
+        info.filename
+        for info in archive.infolist()
+        if not info.is_dir() and info.filename.lower().endswith(".csv")
+    ]
+    if len(members) != 1:
+        archive.close()
+        raise ValueError(
+            f"{path} is a zip archive with {len(members)} CSV files "
+            f"({members[:5]}); expected exactly one FER2013 CSV."
+        )
+    try:
         return archive.open(members[0])
-    return open(path, "rb")
+    except (*_READ_ERRORS, NotImplementedError) as exc:
+        archive.close()
+        raise ValueError(f"Cannot read {members[0]} in {path}: {exc}") from exc
 
 
 def _detect_layout(header: bytes, path: Path) -> _CSVLayout:
@@ -130,13 +149,19 @@ def _read_header_and_blocks(path: Path):
     """The layout, and an iterator of ``(first_line_number, block)`` of whole lines."""
     stream = _open_decompressed(path)
     try:
-        header = stream.readline()
-    except (OSError, EOFError, zipfile.BadZipFile) as exc:
+        header = stream.readline(MAX_LINE_BYTES + 1)
+    except _READ_ERRORS as exc:
         stream.close()
         raise ValueError(f"Cannot read {path}: {exc}") from exc
     if not header.strip():
         stream.close()
         raise ValueError(f"{path} is empty: no header line, no faces.")
+    if len(header) > MAX_LINE_BYTES:
+        stream.close()
+        raise ValueError(
+            f"{path} is not a FER2013 CSV: its first line is longer than "
+            f"{MAX_LINE_BYTES:,} bytes (it starts {header[:40]!r})."
+        )
     try:
         layout = _detect_layout(header, path)
     except ValueError:
@@ -150,7 +175,7 @@ def _read_header_and_blocks(path: Path):
             while True:
                 try:
                     chunk = stream.read(BLOCK_BYTES)
-                except (OSError, EOFError, zipfile.BadZipFile) as exc:
+                except _READ_ERRORS as exc:
                     raise ValueError(
                         f"Cannot read {path} past line {line_number}: {exc}"
                     ) from exc
@@ -159,6 +184,12 @@ def _read_header_and_blocks(path: Path):
                 cut = chunk.rfind(b"\n") + 1
                 if cut == 0:
                     tail += chunk
+                    if len(tail) > MAX_LINE_BYTES:
+                        raise ValueError(
+                            f"{path}, line {line_number}: longer than "
+                            f"{MAX_LINE_BYTES:,} bytes; a FER2013 line holds "
+                            "one face, at most some 9.3 kB."
+                        )
                     continue
                 block, tail = tail + chunk[:cut], chunk[cut:]
                 yield line_number, block
@@ -169,6 +200,14 @@ def _read_header_and_blocks(path: Path):
     return layout, blocks()
 
 
+def _unquote(value: bytes) -> bytes:
+    """A field's value without surrounding spaces and one pair of quotes."""
+    value = value.strip(b" ")
+    if len(value) >= 2 and value[:1] == value[-1:] == b'"':
+        return value[1:-1]
+    return value
+
+
 def _parse_block(first_line: int, block: bytes, layout: _CSVLayout, source: str):
     """Split a block of CSV lines into fields and parse them."""
     pixel_fields, emotions, usages, line_numbers, problems = [], [], [], [], []
@@ -177,6 +216,12 @@ def _parse_block(first_line: int, block: bytes, layout: _CSVLayout, source: str)
         if not line.strip():
             continue
         line_number = first_line + offset
+        if len(line) > MAX_LINE_BYTES:
+            problems.append(
+                f"line {line_number}: {len(line):,} bytes, longer than any "
+                f"FER2013 line (at most {MAX_LINE_BYTES:,} read)"
+            )
+            continue
         fields = line.split(b",")
         if len(fields) != layout.n_fields:
             problems.append(
@@ -184,21 +229,22 @@ def _parse_block(first_line: int, block: bytes, layout: _CSVLayout, source: str)
             )
             continue
         line_numbers.append(line_number)
-        pixel_fields.append(fields[layout.pixels].strip(b' "'))
+        pixel_fields.append(_unquote(fields[layout.pixels]))
         if layout.emotion is not None:
-            token = fields[layout.emotion].strip(b' "')
-            code = int(token) if token.isdigit() else -1
+            token = _unquote(fields[layout.emotion])
+            code = int(token) if token.isdigit() and len(token) <= 2 else -1
             if not 0 <= code < len(EMOTIONS):
                 problems.append(
-                    f"line {line_number}: emotion {token.decode(errors='replace')!r} "
+                    f"line {line_number}: emotion {_shorten(token)} "
                     f"is not a code 0-{len(EMOTIONS) - 1}"
                 )
             emotions.append(code)
         if layout.usage is not None:
-            usage = fields[layout.usage].strip(b' "').decode(errors="replace")
+            usage = _unquote(fields[layout.usage]).decode(errors="replace")
             if usage not in USAGES:
                 problems.append(
-                    f"line {line_number}: Usage {usage!r} is not one of {list(USAGES)}"
+                    f"line {line_number}: Usage {_shorten(usage)} is not "
+                    f"one of {list(USAGES)}"
                 )
             usages.append(usage)
     if problems:
@@ -325,9 +371,16 @@ class _Selection:
     label_of_code: np.ndarray
     target_names: np.ndarray
     target_name: str
+    # Faces read, in the selected splits and kept, and the splits of blocks
+    # without any selected one: what to say when nothing is kept.
+    n_read: int = 0
+    n_in_usages: int = 0
+    n_kept: int = 0
+    other_usages: set = field(default_factory=set)
 
     def apply(self, records: _Records, source: str):
         keep = np.ones(len(records.pixels), dtype=bool)
+        self.n_read += len(keep)
         if self.usages is not None:
             if records.usage is None:
                 raise ValueError(
@@ -335,16 +388,39 @@ class _Selection:
                     f"the split, so usage={list(self.usages)} cannot be selected."
                 )
             keep &= np.isin(records.usage, self.usages)
+            if not keep.any():
+                self.other_usages.update(np.unique(records.usage).tolist())
+        self.n_in_usages += int(np.count_nonzero(keep))
         if records.emotion is None:
             if self.kept_codes is not None or self.target_name != "emotion":
                 raise ValueError(
                     f"{source} has no emotion labels (the challenge's test.csv "
                     "layout), so only target='emotion' (giving target=None) works."
                 )
+            self.n_kept += int(np.count_nonzero(keep))
             return keep, None
         if self.kept_codes is not None:
             keep &= np.isin(records.emotion, self.kept_codes)
+        self.n_kept += int(np.count_nonzero(keep))
         return keep, self.label_of_code[records.emotion[keep]]
+
+    def check_not_empty(self, source: str, layout: str):
+        """Raise if no face was kept, saying why, rather than return no data."""
+        if self.n_kept:
+            return
+        if not self.n_read:
+            found = "no images" if layout == "image-folder" else "only a header"
+            raise ValueError(f"{source} holds no faces: {found}.")
+        if not self.n_in_usages:
+            raise ValueError(
+                f"{source} has no faces with usage={list(self.usages)}: its "
+                f"{self.n_read} faces are in {sorted(self.other_usages)}."
+            )
+        in_usages = "" if self.usages is None else f" with usage={list(self.usages)}"
+        raise ValueError(
+            f"{source} has no faces of the emotions {self.target_names.tolist()} "
+            f"among its {self.n_in_usages} faces{in_usages}."
+        )
 
 
 def _selection(usage, target) -> _Selection:
@@ -476,6 +552,7 @@ def load_fer2013(
         has_usage = block.usage is not None
         targets.append(labels)
         usages.append(block.usage[keep] if has_usage else None)
+    selection.check_not_empty(source, layout)
     data = np.concatenate(pixels) if pixels else np.empty((0, N_PIXELS), np.uint8)
     y = np.concatenate(targets) if has_target and targets else None
     if has_target and y is None:
@@ -551,7 +628,7 @@ def iter_fer2013(
     if chunksize < 1:
         raise ValueError(f"chunksize must be a positive integer, got {chunksize}.")
     selection = _selection(usage, target)
-    _, records = _iter_records(path)
+    layout, records = _iter_records(path)
     source = Path(path).name
     pending_X, pending_y, n_pending = [], [], 0
     for block in records:
@@ -566,6 +643,7 @@ def iter_fer2013(
             pending_X = [X[chunksize:]]
             pending_y = [None if y is None else y[chunksize:]]
             n_pending -= chunksize
+    selection.check_not_empty(source, layout)
     if n_pending:
         X = np.concatenate(pending_X)
         y = None if pending_y[0] is None else np.concatenate(pending_y)
