@@ -21,6 +21,7 @@ import numpy as np
 from sklearn.utils import Bunch
 
 from ..utils._parallel import n_threads, ordered_thread_map
+from ._cache import read_cached, write_cached
 from ._emotions import EMOTIONS, USAGES, emotion_codes
 from ._pixels import (
     IMAGE_SHAPE,
@@ -359,6 +360,37 @@ def _iter_records(path):
     return _iter_csv_records(path)
 
 
+def _read_all_records(path: Path, data_home, cache: bool):
+    """The layout and all the faces of ``path``, from the cache if it has them."""
+    cacheable = cache and path.is_file()
+    if cacheable:
+        cached = read_cached(path, data_home)
+        if cached is not None:
+            layout, pixels, emotion, usage = cached
+            return layout, _Records(pixels, emotion, usage)
+    layout, blocks = _iter_records(path)
+    blocks = list(blocks)
+    if not blocks:  # with empty labels, so that the error says "no faces"
+        no_faces = _Records(
+            np.empty((0, N_PIXELS), np.uint8), np.empty(0, np.int8), np.empty(0, object)
+        )
+        return layout, no_faces
+    records = _Records(
+        np.concatenate([block.pixels for block in blocks]),
+        None
+        if blocks[0].emotion is None
+        else np.concatenate([block.emotion for block in blocks]),
+        None
+        if blocks[0].usage is None
+        else np.concatenate([block.usage for block in blocks]),
+    )
+    if cacheable:
+        write_cached(
+            path, data_home, layout, records.pixels, records.emotion, records.usage
+        )
+    return layout, records
+
+
 # -- targets and splits --------------------------------------------------------
 
 
@@ -468,6 +500,8 @@ def load_fer2013(
     target: str | list[str] = "emotion",
     as_frame: bool = False,
     return_X_y: bool = False,
+    data_home: str | os.PathLike | None = None,
+    cache: bool = True,
 ):
     """Load FER2013 from any of its public layouts.
 
@@ -498,6 +532,16 @@ def load_fer2013(
         Series, and ``frame`` with both and the usage.
     return_X_y : bool, default=False
         Return ``(data, target)`` instead of a Bunch.
+    data_home : str or path-like, default=None
+        Where to cache the parsed faces of a CSV file, as in scikit-learn's
+        fetchers: by default ``~/scikit_learn_data`` or ``$SCIKIT_LEARN_DATA``
+        (see :func:`sklearn.datasets.get_data_home`). The cache lives in its
+        ``sklearn_fer/fer2013`` sub-folder.
+    cache : bool, default=True
+        Load the faces of a CSV file from the cache when it has them for the
+        file as it is now (same path, size, modification time and first MiB),
+        and store them there after parsing it; a damaged entry is ignored and
+        rewritten. False reads and parses the file, and writes nothing.
 
     Returns
     -------
@@ -536,28 +580,17 @@ def load_fer2013(
     >>> path = Path(mkdtemp()) / "fer2013.csv"
     >>> rows = [f"{code},{' '.join(['128'] * 2304)},Training" for code in (3, 6)]
     >>> _ = path.write_text("emotion,pixels,Usage\\n" + "\\n".join(rows) + "\\n")
-    >>> faces = load_fer2013(path, target="happy")
+    >>> faces = load_fer2013(path, target="happy", data_home=path.parent)
     >>> faces.images.shape, faces.target.tolist(), faces.target_names.tolist()
     ((2, 48, 48), [1, 0], ['not happy', 'happy'])
     """
     selection = _selection(usage, target)
-    layout, records = _iter_records(path)
+    layout, records = _read_all_records(Path(path), data_home, cache)
     source = Path(path).name
-    pixels, targets, usages = [], [], []
-    has_target = has_usage = True
-    for block in records:
-        keep, labels = selection.apply(block, source)
-        pixels.append(block.pixels[keep] if not keep.all() else block.pixels)
-        has_target = labels is not None
-        has_usage = block.usage is not None
-        targets.append(labels)
-        usages.append(block.usage[keep] if has_usage else None)
+    keep, y = selection.apply(records, source)
     selection.check_not_empty(source, layout)
-    data = np.concatenate(pixels) if pixels else np.empty((0, N_PIXELS), np.uint8)
-    y = np.concatenate(targets) if has_target and targets else None
-    if has_target and y is None:
-        y = np.empty(0, dtype=np.int64)
-    usage_array = np.concatenate(usages) if has_usage and usages else None
+    data = records.pixels if keep.all() else records.pixels[keep]
+    usage_array = None if records.usage is None else records.usage[keep]
     feature_names = pixel_feature_names()
     bunch = Bunch(
         data=data,
