@@ -216,7 +216,7 @@ def _row_values(row):
             return None, f"value {significant} at position {position} is outside 0-255"
         if len(token) > MAX_DIGITS:
             return None, (
-                f"value {token!r} at position {position} has more than "
+                f"value {_shorten(token)} at position {position} has more than "
                 f"{MAX_DIGITS} digits"
             )
         values.append(int(token))

@@ -151,6 +151,7 @@ def test_parsers_accept_exactly_what_the_reference_accepts(rows):
         (lambda v: ["+0" + v[0][1:], v[1]], r"row 0: token '\+0' at position 0"),
         (lambda v: ["0000" + v[0][1:], v[1]], r"row 0: value '0000' .* more than 3"),
         (lambda v: ["0" * 5000 + v[0][1:], v[1]], r"row 0: 9,606 characters"),
+        (lambda v: ["0" * 4000 + "1" + v[0][1:], v[1]], r"row 0: value '0{20}'\.\.\. "),
     ],
 )
 def test_invalid_values_name_the_row(mutate, message, as_bytes):
