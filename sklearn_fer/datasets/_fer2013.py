@@ -11,23 +11,36 @@ so its memory stays bounded whatever the file size.
 import gzip
 import os
 import zipfile
+import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 from sklearn.utils import Bunch
 
 from ..utils._parallel import ordered_thread_map
+from ._cache import read_cached, write_cached
 from ._emotions import EMOTIONS, USAGES, emotion_codes
 from ._images import _iter_folder_records
-from ._pixels import IMAGE_SHAPE, N_PIXELS, parse_pixel_rows, pixel_feature_names
+from ._pixels import (
+    IMAGE_SHAPE,
+    N_PIXELS,
+    _shorten,
+    parse_pixel_rows,
+    pixel_feature_names,
+)
 
 #: Decompressed bytes per parse block: about 1000 faces.
 BLOCK_BYTES = 8 << 20
 _GZIP_MAGIC = b"\x1f\x8b"
 _ZIP_MAGIC = b"PK\x03\x04"
 _HAPPY = EMOTIONS.index("happy")
+#: Longest line read: a valid one holds 2304 values of at most 3 digits in some
+#: 9.3 kB, so this bounds the memory spent on a file that is not FER2013.
+MAX_LINE_BYTES = 64 << 10
+#: What a damaged or unreadable compressed file raises while it is read.
+_READ_ERRORS = (OSError, EOFError, RuntimeError, zlib.error, zipfile.BadZipFile)
 
 DESCR = """\
 FER2013 facial-expression data set
@@ -71,21 +84,28 @@ def _open_decompressed(path: Path):
         magic = file.read(4)
     if magic.startswith(_GZIP_MAGIC):
         return gzip.open(path, "rb")
-    if magic == _ZIP_MAGIC:
+    if magic != _ZIP_MAGIC:
+        return open(path, "rb")
+    try:
         archive = zipfile.ZipFile(path)
-        members = [
-            info.filename
-            for info in archive.infolist()
-            if not info.is_dir() and info.filename.lower().endswith(".csv")
-        ]
-        if len(members) != 1:
-            archive.close()
-            raise ValueError(
-                f"{path} is a zip archive with {len(members)} CSV files "
-                f"({members[:5]}); expected exactly one FER2013 CSV."
-            )
+    except (*_READ_ERRORS, NotImplementedError) as exc:
+        raise ValueError(f"Cannot read {path} as a zip archive: {exc}") from exc
+    members = [
+        info.filename
+        for info in archive.infolist()
+        if not info.is_dir() and info.filename.lower().endswith(".csv")
+    ]
+    if len(members) != 1:
+        archive.close()
+        raise ValueError(
+            f"{path} is a zip archive with {len(members)} CSV files "
+            f"({members[:5]}); expected exactly one FER2013 CSV."
+        )
+    try:
         return archive.open(members[0])
-    return open(path, "rb")
+    except (*_READ_ERRORS, NotImplementedError) as exc:
+        archive.close()
+        raise ValueError(f"Cannot read {members[0]} in {path}: {exc}") from exc
 
 
 def _detect_layout(header: bytes, path: Path) -> _CSVLayout:
@@ -127,13 +147,19 @@ def _read_header_and_blocks(path: Path):
     """The layout, and an iterator of ``(first_line_number, block)`` of whole lines."""
     stream = _open_decompressed(path)
     try:
-        header = stream.readline()
-    except (OSError, EOFError, zipfile.BadZipFile) as exc:
+        header = stream.readline(MAX_LINE_BYTES + 1)
+    except _READ_ERRORS as exc:
         stream.close()
         raise ValueError(f"Cannot read {path}: {exc}") from exc
     if not header.strip():
         stream.close()
         raise ValueError(f"{path} is empty: no header line, no faces.")
+    if len(header) > MAX_LINE_BYTES:
+        stream.close()
+        raise ValueError(
+            f"{path} is not a FER2013 CSV: its first line is longer than "
+            f"{MAX_LINE_BYTES:,} bytes (it starts {header[:40]!r})."
+        )
     try:
         layout = _detect_layout(header, path)
     except ValueError:
@@ -147,7 +173,7 @@ def _read_header_and_blocks(path: Path):
             while True:
                 try:
                     chunk = stream.read(BLOCK_BYTES)
-                except (OSError, EOFError, zipfile.BadZipFile) as exc:
+                except _READ_ERRORS as exc:
                     raise ValueError(
                         f"Cannot read {path} past line {line_number}: {exc}"
                     ) from exc
@@ -156,6 +182,12 @@ def _read_header_and_blocks(path: Path):
                 cut = chunk.rfind(b"\n") + 1
                 if cut == 0:
                     tail += chunk
+                    if len(tail) > MAX_LINE_BYTES:
+                        raise ValueError(
+                            f"{path}, line {line_number}: longer than "
+                            f"{MAX_LINE_BYTES:,} bytes; a FER2013 line holds "
+                            "one face, at most some 9.3 kB."
+                        )
                     continue
                 block, tail = tail + chunk[:cut], chunk[cut:]
                 yield line_number, block
@@ -166,6 +198,14 @@ def _read_header_and_blocks(path: Path):
     return layout, blocks()
 
 
+def _unquote(value: bytes) -> bytes:
+    """A field's value without surrounding spaces and one pair of quotes."""
+    value = value.strip(b" ")
+    if len(value) >= 2 and value[:1] == value[-1:] == b'"':
+        return value[1:-1]
+    return value
+
+
 def _parse_block(first_line: int, block: bytes, layout: _CSVLayout, source: str):
     """Split a block of CSV lines into fields and parse them."""
     pixel_fields, emotions, usages, line_numbers, problems = [], [], [], [], []
@@ -174,6 +214,12 @@ def _parse_block(first_line: int, block: bytes, layout: _CSVLayout, source: str)
         if not line.strip():
             continue
         line_number = first_line + offset
+        if len(line) > MAX_LINE_BYTES:
+            problems.append(
+                f"line {line_number}: {len(line):,} bytes, longer than any "
+                f"FER2013 line (at most {MAX_LINE_BYTES:,} read)"
+            )
+            continue
         fields = line.split(b",")
         if len(fields) != layout.n_fields:
             problems.append(
@@ -181,21 +227,22 @@ def _parse_block(first_line: int, block: bytes, layout: _CSVLayout, source: str)
             )
             continue
         line_numbers.append(line_number)
-        pixel_fields.append(fields[layout.pixels].strip(b' "'))
+        pixel_fields.append(_unquote(fields[layout.pixels]))
         if layout.emotion is not None:
-            token = fields[layout.emotion].strip(b' "')
-            code = int(token) if token.isdigit() else -1
+            token = _unquote(fields[layout.emotion])
+            code = int(token) if token.isdigit() and len(token) <= 2 else -1
             if not 0 <= code < len(EMOTIONS):
                 problems.append(
-                    f"line {line_number}: emotion {token.decode(errors='replace')!r} "
+                    f"line {line_number}: emotion {_shorten(token)} "
                     f"is not a code 0-{len(EMOTIONS) - 1}"
                 )
             emotions.append(code)
         if layout.usage is not None:
-            usage = fields[layout.usage].strip(b' "').decode(errors="replace")
+            usage = _unquote(fields[layout.usage]).decode(errors="replace")
             if usage not in USAGES:
                 problems.append(
-                    f"line {line_number}: Usage {usage!r} is not one of {list(USAGES)}"
+                    f"line {line_number}: Usage {_shorten(usage)} is not "
+                    f"one of {list(USAGES)}"
                 )
             usages.append(usage)
     if problems:
@@ -236,6 +283,37 @@ def _iter_records(path):
     return _iter_csv_records(path)
 
 
+def _read_all_records(path: Path, data_home, cache: bool):
+    """The layout and all the faces of ``path``, from the cache if it has them."""
+    cacheable = cache and path.is_file()
+    if cacheable:
+        cached = read_cached(path, data_home)
+        if cached is not None:
+            layout, pixels, emotion, usage = cached
+            return layout, _Records(pixels, emotion, usage)
+    layout, blocks = _iter_records(path)
+    blocks = list(blocks)
+    if not blocks:  # with empty labels, so that the error says "no faces"
+        no_faces = _Records(
+            np.empty((0, N_PIXELS), np.uint8), np.empty(0, np.int8), np.empty(0, object)
+        )
+        return layout, no_faces
+    records = _Records(
+        np.concatenate([block.pixels for block in blocks]),
+        None
+        if blocks[0].emotion is None
+        else np.concatenate([block.emotion for block in blocks]),
+        None
+        if blocks[0].usage is None
+        else np.concatenate([block.usage for block in blocks]),
+    )
+    if cacheable:
+        write_cached(
+            path, data_home, layout, records.pixels, records.emotion, records.usage
+        )
+    return layout, records
+
+
 # -- targets and splits --------------------------------------------------------
 
 
@@ -248,9 +326,16 @@ class _Selection:
     label_of_code: np.ndarray
     target_names: np.ndarray
     target_name: str
+    # Faces read, in the selected splits and kept, and the splits of blocks
+    # without any selected one: what to say when nothing is kept.
+    n_read: int = 0
+    n_in_usages: int = 0
+    n_kept: int = 0
+    other_usages: set = field(default_factory=set)
 
     def apply(self, records: _Records, source: str):
         keep = np.ones(len(records.pixels), dtype=bool)
+        self.n_read += len(keep)
         if self.usages is not None:
             if records.usage is None:
                 raise ValueError(
@@ -258,16 +343,39 @@ class _Selection:
                     f"the split, so usage={list(self.usages)} cannot be selected."
                 )
             keep &= np.isin(records.usage, self.usages)
+            if not keep.any():
+                self.other_usages.update(np.unique(records.usage).tolist())
+        self.n_in_usages += int(np.count_nonzero(keep))
         if records.emotion is None:
             if self.kept_codes is not None or self.target_name != "emotion":
                 raise ValueError(
                     f"{source} has no emotion labels (the challenge's test.csv "
                     "layout), so only target='emotion' (giving target=None) works."
                 )
+            self.n_kept += int(np.count_nonzero(keep))
             return keep, None
         if self.kept_codes is not None:
             keep &= np.isin(records.emotion, self.kept_codes)
+        self.n_kept += int(np.count_nonzero(keep))
         return keep, self.label_of_code[records.emotion[keep]]
+
+    def check_not_empty(self, source: str, layout: str):
+        """Raise if no face was kept, saying why, rather than return no data."""
+        if self.n_kept:
+            return
+        if not self.n_read:
+            found = "no images" if layout == "image-folder" else "only a header"
+            raise ValueError(f"{source} holds no faces: {found}.")
+        if not self.n_in_usages:
+            raise ValueError(
+                f"{source} has no faces with usage={list(self.usages)}: its "
+                f"{self.n_read} faces are in {sorted(self.other_usages)}."
+            )
+        in_usages = "" if self.usages is None else f" with usage={list(self.usages)}"
+        raise ValueError(
+            f"{source} has no faces of the emotions {self.target_names.tolist()} "
+            f"among its {self.n_in_usages} faces{in_usages}."
+        )
 
 
 def _selection(usage, target) -> _Selection:
@@ -315,6 +423,8 @@ def load_fer2013(
     target: str | list[str] = "emotion",
     as_frame: bool = False,
     return_X_y: bool = False,
+    data_home: str | os.PathLike | None = None,
+    cache: bool = True,
 ):
     """Load FER2013 from any of its public layouts.
 
@@ -345,6 +455,16 @@ def load_fer2013(
         Series, and ``frame`` with both and the usage.
     return_X_y : bool, default=False
         Return ``(data, target)`` instead of a Bunch.
+    data_home : str or path-like, default=None
+        Where to cache the parsed faces of a CSV file, as in scikit-learn's
+        fetchers: by default ``~/scikit_learn_data`` or ``$SCIKIT_LEARN_DATA``
+        (see :func:`sklearn.datasets.get_data_home`). The cache lives in its
+        ``sklearn_fer/fer2013`` sub-folder.
+    cache : bool, default=True
+        Load the faces of a CSV file from the cache when it has them for the
+        file as it is now (same path, size, modification time and first MiB),
+        and store them there after parsing it; a damaged entry is ignored and
+        rewritten. False reads and parses the file, and writes nothing.
 
     Returns
     -------
@@ -383,27 +503,17 @@ def load_fer2013(
     >>> path = Path(mkdtemp()) / "fer2013.csv"
     >>> rows = [f"{code},{' '.join(['128'] * 2304)},Training" for code in (3, 6)]
     >>> _ = path.write_text("emotion,pixels,Usage\\n" + "\\n".join(rows) + "\\n")
-    >>> faces = load_fer2013(path, target="happy")
+    >>> faces = load_fer2013(path, target="happy", data_home=path.parent)
     >>> faces.images.shape, faces.target.tolist(), faces.target_names.tolist()
     ((2, 48, 48), [1, 0], ['not happy', 'happy'])
     """
     selection = _selection(usage, target)
-    layout, records = _iter_records(path)
+    layout, records = _read_all_records(Path(path), data_home, cache)
     source = Path(path).name
-    pixels, targets, usages = [], [], []
-    has_target = has_usage = True
-    for block in records:
-        keep, labels = selection.apply(block, source)
-        pixels.append(block.pixels[keep] if not keep.all() else block.pixels)
-        has_target = labels is not None
-        has_usage = block.usage is not None
-        targets.append(labels)
-        usages.append(block.usage[keep] if has_usage else None)
-    data = np.concatenate(pixels) if pixels else np.empty((0, N_PIXELS), np.uint8)
-    y = np.concatenate(targets) if has_target and targets else None
-    if has_target and y is None:
-        y = np.empty(0, dtype=np.int64)
-    usage_array = np.concatenate(usages) if has_usage and usages else None
+    keep, y = selection.apply(records, source)
+    selection.check_not_empty(source, layout)
+    data = records.pixels if keep.all() else records.pixels[keep]
+    usage_array = None if records.usage is None else records.usage[keep]
     feature_names = pixel_feature_names()
     bunch = Bunch(
         data=data,
@@ -474,7 +584,7 @@ def iter_fer2013(
     if chunksize < 1:
         raise ValueError(f"chunksize must be a positive integer, got {chunksize}.")
     selection = _selection(usage, target)
-    _, records = _iter_records(path)
+    layout, records = _iter_records(path)
     source = Path(path).name
     pending_X, pending_y, n_pending = [], [], 0
     for block in records:
@@ -489,6 +599,7 @@ def iter_fer2013(
             pending_X = [X[chunksize:]]
             pending_y = [None if y is None else y[chunksize:]]
             n_pending -= chunksize
+    selection.check_not_empty(source, layout)
     if n_pending:
         X = np.concatenate(pending_X)
         y = None if pending_y[0] is None else np.concatenate(pending_y)

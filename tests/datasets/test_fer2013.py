@@ -2,11 +2,16 @@
 
 import gzip
 import os
+import re
+import subprocess
+import sys
 import zipfile
+import zlib
 
 import numpy as np
 import pytest
 
+import sklearn_fer
 from sklearn_fer.datasets import EMOTIONS, iter_fer2013, load_fer2013
 
 EMOTION_CODES = np.array([3, 0, 6, 4, 3, 1, 2, 5, 3, 6])
@@ -321,3 +326,184 @@ def test_real_fer2013_counts():
     assert counts["PublicTest"] == [467, 56, 496, 895, 653, 415, 607]
     assert bunch.data.shape == (32298, 2304) and bunch.data.dtype == np.uint8
     assert bunch.data.min() >= 0 and bunch.data.max() <= 255
+
+
+# -- rows the pixel parser used to accept, and hostile files -----------------------
+
+
+@pytest.mark.parametrize(
+    "pixels, message",
+    [
+        ("65536" + " 1" * 2303, r"line 4: value 65536 at position 0 is outside 0-255"),
+        ("1 \u0663" + " 1" * 2302, r"line 4: token '\u0663' at position 1"),
+        ("1_0" + " 1" * 2303, r"line 4: token '1_0' at position 0"),
+        ("1  1" + " 1" * 2302, r"line 4: empty value at position 1"),
+        ("1\t1" + " 1" * 2302, r"line 4: token '1\\t1' at position 0"),
+        ('"1' + " 1" * 2303, r"""line 4: token '"1' at position 0"""),
+        ("1 " * 30_000, r"line 4: 59,999 characters"),
+    ],
+)
+def test_invalid_pixels_name_the_line(tmp_path, faces, pixels, message):
+    path = _write(tmp_path / "fer2013.csv", _corrupt(faces, 3, f"3,{pixels},Training"))
+    with pytest.raises(ValueError, match=message):
+        load_fer2013(path)
+    with pytest.raises(ValueError, match=message):
+        list(iter_fer2013(path, chunksize=3))
+
+
+def test_a_short_line_cannot_take_the_next_lines_values(tmp_path, faces):
+    lines = fer2013_text(faces).splitlines()
+    code, pixels, usage = lines[3].split(",")
+    lines[3] = f"{code},{pixels.rsplit(' ', 1)[0]},{usage}"
+    code, pixels, usage = lines[4].split(",")
+    lines[4] = f"{code},0 {pixels},{usage}"
+    path = _write(tmp_path / "fer2013.csv", "\n".join(lines) + "\n")
+    for load in (load_fer2013, lambda p: list(iter_fer2013(p, chunksize=2))):
+        with pytest.raises(ValueError, match="2 invalid") as error:
+            load(path)
+        assert "fer2013.csv, line 4: 2303 values" in str(error.value)
+        assert "fer2013.csv, line 5: 2305 values" in str(error.value)
+
+
+@pytest.mark.parametrize(
+    "code", ["7", "-1", "x", "", "3.0", "+3", "\u0663", "1" * 9000]
+)
+def test_emotion_out_of_range(tmp_path, faces, code):
+    line = f"{code}," + " ".join(["1"] * 2304) + ",Training"
+    path = _write(tmp_path / "fer2013.csv", _corrupt(faces, 3, line))
+    short = repr(code if len(code) <= 20 else code[:20])
+    with pytest.raises(ValueError, match=f"line 4: emotion {re.escape(short)}"):
+        load_fer2013(path)
+
+
+@pytest.mark.parametrize("usage", ["training", "Test", "", "PublicTest "[:-1] + "x"])
+def test_unknown_usage(tmp_path, faces, usage):
+    line = "3," + " ".join(["1"] * 2304) + f",{usage}"
+    path = _write(tmp_path / "fer2013.csv", _corrupt(faces, 3, line))
+    with pytest.raises(ValueError, match=f"line 4: Usage {usage!r} is not one of"):
+        load_fer2013(path)
+
+
+@pytest.mark.parametrize("compression", [None, "gz", "zip"])
+def test_bom_quotes_crlf_blank_lines_and_no_final_newline(tmp_path, faces, compression):
+    lines = fer2013_text(faces, quote=True).splitlines()
+    lines[0] = '\ufeff"emotion","pixels","Usage"'
+    lines[2] = '"0" , "' + lines[2].split('"')[1] + '" , "Training"'
+    lines.insert(5, "")
+    path = _write(tmp_path / "fer2013.csv", "\r\n".join(lines), compression)
+    bunch = load_fer2013(path)
+    np.testing.assert_array_equal(bunch.data, faces)
+    np.testing.assert_array_equal(bunch.target, EMOTION_CODES)
+    lines[7] = lines[7].replace('"', "", 1)  # unbalanced quote, after the blank line
+    path = _write(tmp_path / "bad.csv", "\r\n".join(lines), compression)
+    with pytest.raises(
+        ValueError, match=r"bad\.(csv|csv\.gz|zip), line 8: token '\d+\"'"
+    ):
+        load_fer2013(path)
+
+
+def test_hostile_files(tmp_path, faces):
+    rng = np.random.default_rng(0)
+    garbage = rng.integers(0, 256, 200_000, dtype=np.uint8).tobytes()
+    for name, data, message in [
+        ("garbage.csv", garbage, "garbage.csv is not a FER2013 CSV"),
+        ("line.csv", garbage.replace(b"\n", b" "), "first line is longer than"),
+        ("g.csv.gz", b"\x1f\x8b" + garbage, "Cannot read .*g.csv.gz"),
+        ("z.zip", b"PK\x03\x04" + garbage, "Cannot read .*z.zip as a zip archive"),
+        ("utf16.csv", fer2013_text(faces).encode("utf-16"), "not a FER2013 CSV"),
+    ]:
+        (tmp_path / name).write_bytes(data)
+        with pytest.raises(ValueError, match=message):
+            load_fer2013(tmp_path / name)
+    archive = tmp_path / "none.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("fer2013.txt", fer2013_text(faces))
+    with pytest.raises(ValueError, match=r"none.zip is a zip archive with 0 CSV"):
+        load_fer2013(archive)
+    # A damaged member: the CRC check fails when it is read.
+    archive = _write(tmp_path / "damaged.csv", fer2013_text(faces), "zip")
+    data = bytearray(archive.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    archive.write_bytes(bytes(data))
+    with pytest.raises(ValueError, match="Cannot read .*damaged.zip"):
+        load_fer2013(archive)
+
+
+@pytest.mark.parametrize("compression", [None, "gz", "zip"])
+def test_no_faces_is_an_error_at_load(tmp_path, faces, compression):
+    header_only = _write(
+        tmp_path / "fer2013.csv", "emotion,pixels,Usage\n", compression
+    )
+    text = fer2013_text(faces).splitlines()[:7]  # the 6 Training faces
+    training = _write(tmp_path / "train.csv", "\n".join(text) + "\n", compression)
+    sad = fer2013_text(faces).replace("\n4,", "\n3,").replace("\n6,", "\n3,")
+    no_sad = _write(tmp_path / "happy.csv", sad, compression)
+    for path, kwargs, message in [
+        (header_only, {}, r"holds no faces: only a header"),
+        (
+            training,
+            {"usage": "PrivateTest"},
+            r"no faces with usage=\['PrivateTest'\]: its 6 faces are in \['Training'\]",
+        ),
+        (
+            no_sad,
+            {"target": ["sad", "neutral"], "usage": "Training"},
+            r"no faces of the emotions \['sad', 'neutral'\] among its 6 faces with",
+        ),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            load_fer2013(path, **kwargs)
+        with pytest.raises(ValueError, match=message):
+            list(iter_fer2013(path, **kwargs))
+
+
+_PEAK_SCRIPT = """
+import sys, tracemalloc
+from sklearn_fer.datasets import load_fer2013
+for path in sys.argv[1:]:
+    tracemalloc.start()
+    try:
+        load_fer2013(path)
+    except ValueError as error:
+        print(tracemalloc.get_traced_memory()[1], str(error).replace("\\n", " "))
+    tracemalloc.stop()
+"""
+
+
+def _gzip_with_a_long_line(path, n_bytes, valid_line):
+    compressor = zlib.compressobj(wbits=31)  # a gzip stream
+    piece = b"1 " * (1 << 19)
+    with open(path, "wb") as file:
+        file.write(compressor.compress(b"emotion,pixels,Usage\n3,"))
+        for _ in range(n_bytes // len(piece)):
+            file.write(compressor.compress(piece))
+        file.write(compressor.compress(b"1,Training\n" + valid_line * 100))
+        file.write(compressor.flush())
+    return path
+
+
+def test_memory_stays_bounded_on_a_huge_field(tmp_path, faces):
+    # A 34 kB gzip whose first pixels field is 24 MB of values (3 blocks) made
+    # the loader allocate 240 MB before its error (1 GB for 100 MB); a 4 MB one
+    # lies within one block.
+    valid_line = fer2013_text(faces).splitlines()[1].encode() + b"\n"
+    huge = _gzip_with_a_long_line(tmp_path / "huge.csv.gz", 24 << 20, valid_line)
+    long = _gzip_with_a_long_line(tmp_path / "long.csv.gz", 4 << 20, valid_line)
+    assert huge.stat().st_size < 1 << 20
+    package_root = os.path.dirname(os.path.dirname(sklearn_fer.__file__))
+    result = subprocess.run(
+        [sys.executable, "-c", _PEAK_SCRIPT, str(huge), str(long)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": package_root},
+        check=True,
+    )
+    (huge_peak, huge_error), (long_peak, long_error) = (
+        line.split(" ", 1) for line in result.stdout.splitlines()
+    )
+    assert "huge.csv.gz, line 2: longer than 65,536 bytes" in huge_error
+    assert "long.csv.gz: 1 malformed line(s)" in long_error
+    assert "line 2: 4,194,316 bytes, longer than" in long_error
+    assert int(huge_peak) < 64 << 20
+    assert int(long_peak) < 64 << 20

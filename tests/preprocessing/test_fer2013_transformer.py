@@ -121,3 +121,22 @@ def test_many_rows_are_parsed_in_order(pixels):
     rows[2000] = "1 2"
     with pytest.raises(ValueError, match="row 2000: 2 values"):
         FER2013Transformer().transform(rows)
+
+
+def test_rows_the_parser_used_to_accept_name_their_index_label(frame):
+    bad = frame.copy()
+    # 2303 then 2305 values: the totals match, and each row is wrong.
+    head, _, last = bad.loc[11, "pixels"].rpartition(" ")
+    bad.loc[11, "pixels"] = head
+    bad.loc[12, "pixels"] = f"{last} {bad.loc[12, 'pixels']}"
+    bad.loc[13, "pixels"] = "65536" + " 0" * 2303
+    bad.loc[14, "pixels"] = "\u0663" + " 0" * 2303
+    bad.loc[15, "pixels"] = "1_0" + " 0" * 2303
+    with pytest.raises(ValueError, match="5 invalid pixel strings") as error:
+        FER2013Transformer().fit_transform(bad)
+    message = str(error.value)
+    assert "row 11: 2303 values, expected 2304" in message
+    assert "row 12: 2305 values, expected 2304" in message
+    assert "row 13: value 65536 at position 0 is outside 0-255" in message
+    assert "row 14: token '\u0663' at position 0 is not an integer" in message
+    assert "row 15: token '1_0' at position 0 is not an integer" in message
