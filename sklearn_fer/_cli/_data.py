@@ -20,7 +20,8 @@ def load_faces(path, *, target="emotion", usage=None, labelled=False):
     """``load_fer2013``, with errors that name ``path`` and no empty result.
 
     Raises ValueError when the file is damaged, holds no faces (of ``usage``
-    or of the ``target`` emotions), or (``labelled=True``) has no labels.
+    or of the ``target`` emotions: ``load_fer2013`` says which), or
+    (``labelled=True``) has no labels.
     """
     from ..datasets import load_fer2013
 
@@ -31,10 +32,6 @@ def load_faces(path, *, target="emotion", usage=None, labelled=False):
             f"{path}: cannot read it ({type(exc).__name__}: {exc}); is it a "
             "whole FER2013 file?"
         ) from exc
-    if not len(faces.data):
-        emotions = None if isinstance(target, str) else f"of {','.join(target)}"
-        what = " ".join(filter(None, [usage, "faces", emotions]))
-        raise ValueError(f"{path} holds no {what}.")
     if labelled and faces.target is None:
         raise ValueError(f"{path} has no emotion labels: it cannot train or evaluate.")
     return faces

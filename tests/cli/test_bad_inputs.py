@@ -87,7 +87,7 @@ def _damaged_data(kind, fer_file, tmp_path):
 @pytest.mark.parametrize(
     "kind, says",
     [
-        ("truncated zip", "cannot read it"),
+        ("truncated zip", "as a zip archive"),
         ("truncated gzip", "Cannot read"),
         ("not gzip", "Cannot read"),
         ("header only", "holds no faces"),
@@ -126,7 +126,7 @@ def test_evaluate_on_a_split_the_file_lacks(run, softmax_file, fer_file):
         fer_file,
         "--usage",
         "PrivateTest",
-        names="holds no PrivateTest faces",
+        names="has no faces with usage=['PrivateTest']",
     )
 
 
