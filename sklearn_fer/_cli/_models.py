@@ -26,28 +26,10 @@ def _cnn(random_state):
 #: ``--model`` name -> a function of the seed that makes a fresh estimator.
 MODELS = {"logistic": _logistic, "softmax": _softmax, "cnn": _cnn}
 
-#: The model file formats each ``--model`` can be saved in. The CNN holds
-#: PyTorch tensors, which skops cannot save, so it needs ``--format pickle``.
-SAVE_FORMATS = {
-    "logistic": ("skops", "pickle"),
-    "softmax": ("skops", "pickle"),
-    "cnn": ("pickle",),
-}
-
 
 def new_estimator(model, random_state):
     """A fresh estimator for ``--model``."""
     return MODELS[model](random_state)
-
-
-def check_save_format(model, format):
-    """Refuse, before any training, a format that cannot hold ``--model``."""
-    if format not in SAVE_FORMATS[model]:
-        raise UsageError(
-            f"--model {model} cannot be saved with --format {format}: use --format "
-            f"{' or '.join(SAVE_FORMATS[model])} (and load a pickle file only "
-            "where you trust it)."
-        )
 
 
 def standardizes_its_input(estimator) -> bool:

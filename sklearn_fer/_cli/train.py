@@ -6,7 +6,6 @@ from pathlib import Path
 from ._data import load_faces
 from ._models import (
     MODELS,
-    check_save_format,
     new_estimator,
     standardizes_its_input,
 )
@@ -35,7 +34,7 @@ EXAMPLES = [
     "sklearn-fer train --data fer2013.csv.gz --model softmax "
     "--param eta0=0.003 --param batch_size=256 --out softmax.skops",
     "sklearn-fer train --data fer2013.csv.gz --model cnn --target "
-    "happy,neutral,sad --param max_epochs=16 --format pickle --out cnn.pkl",
+    "happy,neutral,sad --param max_epochs=16 --out cnn.skops",
 ]
 PARENTS = [
     DATA_OPTIONS,
@@ -52,7 +51,7 @@ def add_arguments(parser):
         choices=list(MODELS),
         required=True,
         help="what to fit: logistic (binary), softmax (2+ classes) or cnn "
-        "(the cnn extra; --format pickle)",
+        "(the cnn extra)",
     )
     parser.add_argument(
         "--out", required=True, metavar="FILE", help="the model file to write"
@@ -136,7 +135,6 @@ def run(args):
 
     target = parse_target(args.target, args.model)
     estimator = parse_params(args.param, new_estimator(args.model, args.random_state))
-    check_save_format(args.model, args.format)
     path = data_path(args)
     split = _split(load_faces(path, target=target, labelled=True), estimator, path)
     if split.eval_set is None:

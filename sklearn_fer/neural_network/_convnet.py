@@ -13,17 +13,36 @@ from skorch import NeuralNetClassifier
 from skorch.callbacks import EarlyStopping, LRScheduler
 from skorch.dataset import Dataset
 from skorch.helper import predefined_split
+from skorch.utils import get_map_location
 from torch import nn
 
 from ..utils._sklearn_api import Interval, StrOptions, _fit_context
 from ..utils._validation import encode_labels, stratified_holdout
 from ._module import Augment, FaceConvNet
+from ._persistence import (
+    is_packed_network,
+    load_network,
+    pack_network,
+    unpack_network,
+)
 
 _OPTIMIZERS = {
     "adam": torch.optim.Adam,
     "adamw": torch.optim.AdamW,
     "sgd": torch.optim.SGD,
 }
+#: The parameters that shape the network's module (its weights and forward
+#: pass) and its augmentation: a saved network is rebuilt with the values it
+#: was trained with.
+_ARCHITECTURE = (
+    "channels",
+    "convs_per_block",
+    "hidden_units",
+    "dropout",
+    "negative_slope",
+    "standardize",
+)
+_AUGMENT = ("flip", "rotation", "shift", "scale", "blur")
 
 
 def _image_shape(n_features):
@@ -102,7 +121,7 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
     n_iter_no_change : int, default=5
         Patience of early stopping, in epochs.
     device : str, default='cpu'
-        PyTorch device, e.g. 'cuda'. A model trained on a GPU unpickles on a
+        PyTorch device, e.g. 'cuda'. A model trained on a GPU loads on a
         CPU-only machine (on the CPU).
     random_state : int or None, default=None
         Seeds weights, shuffling, dropout, augmentation and the validation
@@ -389,6 +408,85 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
         monitored = self.validation_loss_curve_ or self.loss_curve_
         self.best_iteration_ = int(np.nanargmin(monitored)) + 1
         self.n_iter_ = len(self.loss_curve_)
+
+    # -- persistence ------------------------------------------------------------
+
+    @staticmethod
+    def _built_with(net):
+        """The parameters that built ``net``'s module and optimizer (JSON-ready).
+
+        Read from the network rather than from the estimator, so that a model
+        whose parameters were changed after fitting still saves a network that
+        loads.
+        """
+        module = net.get_params_for("module")
+        params = {name: module[name] for name in _ARCHITECTURE}
+        params["channels"] = list(params["channels"])
+        params["convs_per_block"] = list(params["convs_per_block"])
+        params.update({name: getattr(module["augment"], name) for name in _AUGMENT})
+        names = {optimizer: name for name, optimizer in _OPTIMIZERS.items()}
+        params["optimizer"] = names[net.optimizer]
+        return params
+
+    def __getstate__(self):
+        """The estimator's state with ``net_`` as JSON text and tensor bytes.
+
+        pickle and skops both store this state: neither pickles the network,
+        and a skops file loads it without running code from the file.
+        """
+        # BaseEstimator hands back the instance's own __dict__: copy it.
+        state = dict(super().__getstate__())
+        if isinstance(state.get("net_"), NeuralNetClassifier):
+            state["net_"] = pack_network(state["net_"], self._built_with(state["net_"]))
+        return state
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        net = self.__dict__.get("net_")
+        if is_packed_network(net):
+            self.net_ = self._unpack_net(net)
+        elif net is not None and not isinstance(net, NeuralNetClassifier):
+            raise ValueError(
+                f"ConvNetClassifier's net_ is a {type(net).__name__}, not a "
+                "network saved by sklearn-fer."
+            )
+
+    def _unpack_net(self, packed):
+        """Rebuild a saved network: its parameters checked, then its tensors."""
+        params, history, tensors = unpack_network(packed)
+        expected = {*_ARCHITECTURE, *_AUGMENT, "optimizer"}
+        if set(params) != expected:
+            raise ValueError(
+                f"net_'s params name {sorted(params)}, expected {sorted(expected)}."
+            )
+        classes = getattr(self, "classes_", None)
+        if not (isinstance(classes, np.ndarray) and classes.ndim == 1):
+            raise ValueError("ConvNetClassifier's classes_ must be a 1-D array.")
+        image_shape = getattr(self, "image_shape_", None)
+        n_features = getattr(self, "n_features_in_", None)
+        if not (
+            isinstance(image_shape, tuple)
+            and len(image_shape) == 2
+            and all(isinstance(side, Integral) and side >= 1 for side in image_shape)
+            and image_shape[0] * image_shape[1] == n_features
+        ):
+            raise ValueError(
+                f"ConvNetClassifier's image_shape_ {image_shape!r} does not hold "
+                f"its n_features_in_ = {n_features!r} pixels."
+            )
+        if len(history) != getattr(self, "n_iter_", None):
+            raise ValueError(
+                f"net_'s history has {len(history)} epochs but n_iter_ is "
+                f"{getattr(self, 'n_iter_', None)!r}."
+            )
+        builder = type(self)(**{**self.get_params(), **params})
+        builder._validate_params()
+        builder._convs_per_block()  # one count per block
+        # A model trained on a GPU loads on a CPU-only machine, on the CPU
+        # (skorch warns that it does).
+        builder.device = str(get_map_location(self.device))
+        net = builder._build_net(image_shape, len(classes), None, 0)
+        return load_network(net, tensors, history)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, eval_set=None):

@@ -385,3 +385,30 @@ def test_predict_rows_in_argument_order_named_as_given(softmax_file, tmp_path, c
     expected = load_model(softmax_file).predict_proba(faces.data[[1, 2, 0]])
     got = np.array([line.split(",")[2:] for line in lines], float)
     np.testing.assert_allclose(got, expected, atol=1e-4)
+
+
+def test_cnn_trains_to_skops_and_evaluates(fer_file, tmp_path, capsys):
+    # The CNN needed --format pickle before it had a format that loads without
+    # running code; now skops, the default, holds it.
+    pytest.importorskip("skorch")
+    out = tmp_path / "cnn.skops"
+    argv = ["train", "--data", str(fer_file), "--model", "cnn", "--out", str(out)]
+    for param in ("max_epochs=1", "channels=(4,)", "hidden_units=8"):
+        argv += ["--param", param]
+    assert main(argv) == EXIT_OK
+    model = load_model(out)
+    assert type(model).__name__ == "ConvNetClassifier"
+    report = tmp_path / "evaluated"
+    code = main(
+        [
+            "evaluate",
+            "--model",
+            str(out),
+            "--data",
+            str(fer_file),
+            "--report",
+            str(report),
+        ]
+    )
+    assert code == EXIT_OK
+    assert "PublicTest scores" in capsys.readouterr().out

@@ -1,0 +1,280 @@
+"""ConvNetClassifier in a skops file: parameters as JSON, tensors without pickle."""
+
+import copy
+import io
+import json
+import pickle
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("skorch")
+
+import skops.io  # noqa: E402
+from sklearn.base import BaseEstimator  # noqa: E402
+from skorch.exceptions import DeviceWarning  # noqa: E402
+
+from sklearn_fer.datasets import make_faces  # noqa: E402
+from sklearn_fer.neural_network import ConvNetClassifier  # noqa: E402
+from sklearn_fer.utils import load_model, save_model  # noqa: E402
+
+SMALL = dict(channels=(4, 8), hidden_units=8, batch_size=32, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def faces():
+    X, y = make_faces(
+        240, emotions=["happy", "sad", "surprise"], random_state=0, return_X_y=True
+    )
+    names = np.array(["happy", "sad", "surprise"])
+    return X[:180], names[y[:180]], X[180:], names[y[180:]]
+
+
+@pytest.fixture(scope="module")
+def fitted(faces):
+    X, y, X_val, y_val = faces
+    return ConvNetClassifier(max_epochs=2, **SMALL).fit(X, y, eval_set=(X_val, y_val))
+
+
+@pytest.fixture
+def model(fitted):
+    return copy.deepcopy(fitted)  # through __getstate__ / __setstate__
+
+
+def test_saves_with_skops_by_default_and_predicts_the_same(model, faces, tmp_path):
+    X_test = faces[2]
+    path = save_model(model, tmp_path / "cnn.skops")
+    assert skops.io.get_untrusted_types(file=path) == [
+        "sklearn_fer.neural_network._convnet.ConvNetClassifier"
+    ]
+    loaded = load_model(path)
+    np.testing.assert_allclose(
+        loaded.predict_proba(X_test), model.predict_proba(X_test), rtol=0, atol=1e-6
+    )
+    assert loaded.classes_.tolist() == ["happy", "sad", "surprise"]
+    assert loaded.loss_curve_ == model.loss_curve_
+    assert loaded.net_.history[:, "valid_loss"] == model.net_.history[:, "valid_loss"]
+
+
+@pytest.mark.parametrize("format", ["skops", "pickle"])
+def test_training_goes_on_after_loading(model, faces, format, tmp_path):
+    X, y, X_test, _ = faces
+    path = save_model(model, tmp_path / "cnn.skops", format=format)
+    loaded = load_model(path, format=format)
+    for net in (loaded, model):
+        torch.manual_seed(1)  # the same shuffling, dropout and augmentation
+        net.partial_fit(X[:100], y[:100])
+    # Adam's moments, the epoch count and the cosine schedule came back too.
+    assert loaded.net_.history[:, "event_lr"] == model.net_.history[:, "event_lr"]
+    assert loaded.n_iter_ == 3
+    np.testing.assert_allclose(
+        loaded.predict_proba(X_test), model.predict_proba(X_test), atol=1e-5
+    )
+
+
+def test_the_network_it_was_trained_as_comes_back(model, faces, tmp_path):
+    # Parameters changed after fitting do not change the saved network.
+    model.set_params(channels=(2,), hidden_units=3, optimizer="sgd")
+    loaded = load_model(save_model(model, tmp_path / "cnn.skops"))
+    assert loaded.get_params()["channels"] == (2,)
+    assert loaded.net_.module_.classifier[-1].in_features == 8
+    assert type(loaded.net_.optimizer_) is torch.optim.Adam
+    np.testing.assert_array_equal(
+        loaded.predict_proba(faces[2]), model.predict_proba(faces[2])
+    )
+
+
+def test_a_network_pickled_by_an_earlier_version_still_loads(
+    model, faces, tmp_path, monkeypatch
+):
+    # Before the network was packed, a pickle held the skorch net itself.
+    with monkeypatch.context() as patch:
+        patch.setattr(ConvNetClassifier, "__getstate__", BaseEstimator.__getstate__)
+        path = save_model(model, tmp_path / "old.pkl", format="pickle")
+    loaded = load_model(path, format="pickle")
+    np.testing.assert_array_equal(
+        loaded.predict_proba(faces[2]), model.predict_proba(faces[2])
+    )
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
+def test_a_model_trained_on_a_gpu_loads_on_the_cpu(model, faces, tmp_path):
+    model.set_params(device="cuda")
+    path = save_model(model, tmp_path / "cnn.skops")
+    with pytest.warns(DeviceWarning, match="no CUDA devices"):
+        loaded = load_model(path)
+    assert loaded.device == "cuda" and str(loaded.net_.device) == "cpu"
+    model.set_params(device="cpu")
+    np.testing.assert_array_equal(
+        loaded.predict_proba(faces[2]), model.predict_proba(faces[2])
+    )
+
+
+# -- hostile or damaged networks ----------------------------------------------------
+
+
+class _Touch:
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+def _tensors(module=None, optimizer=None, **extra):
+    buffer = io.BytesIO()
+    torch.save({"module": module, "optimizer": optimizer, **extra}, buffer)
+    return buffer.getvalue()
+
+
+def _unpacked(model):
+    state = model.__getstate__()
+    packed = state["net_"]
+    tensors = torch.load(io.BytesIO(packed["tensors"]), weights_only=True)
+    return state, packed, tensors
+
+
+def _file(model, tmp_path, format="skops", **edits):
+    """A model file of ``model`` whose packed network has ``edits`` applied."""
+    state, packed, tensors = _unpacked(model)
+    for key, edit in edits.items():
+        if key in ("params", "history"):
+            value = json.loads(packed[key])
+            packed[key] = json.dumps(edit(value))
+        elif key == "tensors":
+            packed[key] = edit(tensors)
+        elif key == "packed":
+            edit(packed)
+        else:
+            state[key] = edit(state[key])
+    forged = ConvNetClassifier.__new__(ConvNetClassifier)
+    vars(forged).update(state)  # saved as it is: net_ is not a skorch net
+    return save_model(forged, tmp_path / "cnn.skops", format=format)
+
+
+def _weight(name, value):
+    def edit(tensors):
+        tensors["module"][name] = value
+        return _tensors(**tensors)
+
+    return edit
+
+
+def _set(**values):
+    def edit(params):
+        return {**params, **values}
+
+    return edit
+
+
+@pytest.mark.filterwarnings("ignore:Detected pickle protocol:UserWarning")
+@pytest.mark.parametrize("format", ["skops", "pickle"])
+def test_tensors_that_would_unpickle_a_payload_are_refused(fitted, format, tmp_path):
+    marker = tmp_path / "marker"
+    payloads = {
+        "a plain pickle": lambda _: pickle.dumps(_Touch(marker)),
+        "a torch file holding an object": lambda t: _tensors(
+            t["module"], t["optimizer"], payload=_Touch(marker)
+        ),
+    }
+    for case, edit in payloads.items():
+        path = _file(fitted, tmp_path, format=format, tensors=edit)
+        with pytest.raises(ValueError, match="cnn.skops could not be") as info:
+            load_model(path, format=format)
+        assert info.match("net_'s tensors cannot be read"), case
+        assert not marker.exists(), case
+
+
+HOSTILE = {
+    "tensors that are not bytes": (
+        dict(tensors=lambda _: "weights"),
+        "net_'s tensors must be bytes",
+    ),
+    "tensors without the optimizer": (
+        dict(tensors=lambda t: _tensors(t["module"])),
+        "a dict of the module's and the optimizer's state dicts",
+    ),
+    "a weight of another shape": (
+        dict(tensors=_weight("classifier.6.bias", torch.zeros(4))),
+        r"weight 'classifier.6.bias' is of shape \(4,\) .*network its parameters "
+        r"build has of shape \(3,\)",
+    ),
+    "a weight of another dtype": (
+        dict(tensors=_weight("classifier.6.bias", torch.zeros(3, dtype=torch.int64))),
+        "dtype torch.int64",
+    ),
+    "a weight too many": (
+        dict(tensors=_weight("evil", torch.zeros(1))),
+        r"unexpected \['evil'\]",
+    ),
+    "optimizer state of another shape": (
+        dict(
+            tensors=lambda t: _tensors(
+                t["module"],
+                {
+                    **t["optimizer"],
+                    "state": {
+                        **t["optimizer"]["state"],
+                        0: {**t["optimizer"]["state"][0], "exp_avg": torch.zeros(2)},
+                    },
+                },
+            )
+        ),
+        r"optimizer state 'exp_avg' has shape \(2,\)",
+    ),
+    "a huge network the weights do not fit": (
+        dict(params=_set(hidden_units=10**9, channels=[10**6] * 2)),
+        "do not fit the network|weight 'features.0.weight' is of shape",
+    ),
+    "a network that cannot be built": (
+        dict(params=_set(channels=["a", "b"])),
+        "net_'s parameters do not build a network",
+    ),
+    "an invalid parameter": (
+        dict(params=_set(dropout=5.0)),
+        "'dropout' parameter of ConvNetClassifier must be",
+    ),
+    "an unknown parameter": (
+        dict(params=_set(module="os.system")),
+        "net_'s params name",
+    ),
+    "an optimizer sklearn-fer does not have": (
+        dict(params=_set(optimizer="eval")),
+        "'optimizer' parameter of ConvNetClassifier must be",
+    ),
+    "a newer layout": (
+        dict(packed=lambda packed: packed.update(format=2)),
+        "net_ was saved in layout 2",
+    ),
+    "params that are not JSON": (
+        dict(packed=lambda packed: packed.update(params="{channels")),
+        "net_'s params is not valid JSON",
+    ),
+    "history of another length": (
+        dict(history=lambda history: history[:1]),
+        "net_'s history has 1 epochs but n_iter_ is 2",
+    ),
+    "image_shape_ that does not hold n_features_in_": (
+        dict(image_shape_=lambda shape: (48, 47)),
+        r"image_shape_ \(48, 47\) does not hold its n_features_in_ = 2304",
+    ),
+    "a class more than the network has outputs": (
+        dict(classes_=lambda classes: np.append(classes, "bored")),
+        r"weight 'classifier.6.weight' is of shape \(3, 8\)",
+    ),
+    "a network that is not one": (
+        dict(net_=lambda _: [1, 2]),
+        "net_ is a list, not a network saved by sklearn-fer",
+    ),
+}
+
+
+@pytest.mark.parametrize("format", ["skops", "pickle"])
+@pytest.mark.parametrize("case", HOSTILE)
+def test_hostile_networks_are_refused(case, format, fitted, tmp_path):
+    edits, message = HOSTILE[case]
+    path = _file(fitted, tmp_path, format=format, **edits)
+    with pytest.raises(ValueError, match="cnn.skops could not be") as info:
+        load_model(path, format=format)
+    assert info.match(message)
