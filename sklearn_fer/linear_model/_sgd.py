@@ -54,18 +54,6 @@ def loss_gradient(loss, coef, intercept, X, y, sample_weight, weight_norm):
     return value, grad_coef, grad_raw.sum(axis=0)
 
 
-def objective_gradient(loss, penalty, coef, intercept, X, y, sample_weight):
-    """The full training objective and its (sub)gradient, for checks and tests."""
-    value, grad_coef, grad_intercept = loss_gradient(
-        loss, coef, intercept, X, y, sample_weight, sample_weight.sum()
-    )
-    return (
-        value + penalty.value(coef),
-        grad_coef + penalty.subgradient(coef),
-        grad_intercept,
-    )
-
-
 class SGDOptimizer:
     """Step-size schedule and momentum state of mini-batch SGD.
 

@@ -19,7 +19,8 @@ from sklearn.preprocessing import StandardScaler
 
 from sklearn_fer.linear_model import SGDLogisticRegression, SGDSoftmaxRegression
 from sklearn_fer.linear_model._penalty import Penalty
-from sklearn_fer.linear_model._sgd import objective_gradient
+
+from ._objective import objective_gradient
 
 ESTIMATORS = [SGDLogisticRegression, SGDSoftmaxRegression]
 #: Settings under which SGD converges to the exact optimum of its objective.
