@@ -4,10 +4,13 @@ choose their loss and their class-count rule.
 """
 
 import copy
+import functools
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
@@ -18,9 +21,18 @@ from sklearn.utils.validation import (
 )
 
 from ..utils._sklearn_api import Interval, StrOptions, _fit_context
-from ..utils._validation import encode_labels, stratified_holdout
+from ..utils._validation import encode_labels, make_validation_split
 from ._penalty import Penalty
-from ._sgd import SGDOptimizer, TrainingHistory, ValidationSet, raw_scores, train
+from ._sgd import (
+    Diverged,
+    LinearParams,
+    SGDOptimizer,
+    StoppingRule,
+    TrainingHistory,
+    WeightedData,
+    raw_scores,
+    train,
+)
 
 #: Shared parameter section of the estimators' docstrings. The defaults were
 #: chosen by 3-fold cross-validation on FER2013 Training (benchmarks/tune_defaults.py).
@@ -225,14 +237,13 @@ class BaseSGDLinearClassifier(ClassifierMixin, BaseEstimator):
             dtype=[np.float64, np.float32],
         )
 
-    def _sample_weight(
-        self, sample_weight, X, y_index, classes, *, fitting_classes=None
-    ):
+    def _sample_weight(self, sample_weight, X, y_index, classes, *, incremental):
+        """``sample_weight`` times ``class_weight``, checked."""
         sample_weight = _check_sample_weight(
             sample_weight, X, dtype=X.dtype, ensure_non_negative=True
         )
         if self.class_weight is not None:
-            if isinstance(self.class_weight, str) and fitting_classes is None:
+            if isinstance(self.class_weight, str) and incremental:
                 raise ValueError(
                     "class_weight='balanced' is not supported by partial_fit: "
                     "compute the weights once with sklearn.utils.class_weight."
@@ -243,7 +254,7 @@ class BaseSGDLinearClassifier(ClassifierMixin, BaseEstimator):
             per_class = compute_class_weight(
                 self.class_weight,
                 classes=classes,
-                y=classes if fitting_classes is None else fitting_classes,
+                y=classes if incremental else classes[y_index],
             ).astype(X.dtype)
             sample_weight = sample_weight * per_class[y_index]
             if not sample_weight.sum() > 0:
@@ -252,39 +263,6 @@ class BaseSGDLinearClassifier(ClassifierMixin, BaseEstimator):
                     "is nothing to fit."
                 )
         return sample_weight
-
-    def _validation_set(self, eval_set, X, y_index, sample_weight, classes, rng):
-        """Split off or validate the validation set; return (train, validation)."""
-        fraction = self.validation_fraction
-        if eval_set is not None:
-            if len(eval_set) not in (2, 3):
-                raise ValueError(
-                    "eval_set must be a tuple (X_val, y_val) or (X_val, y_val, "
-                    f"sample_weight_val); got a sequence of length {len(eval_set)}."
-                )
-            X_val = self._validate_X(eval_set[0], reset=False)
-            y_val = encode_labels(eval_set[1], classes, where="eval_set's y")
-            if len(y_val) != X_val.shape[0]:
-                raise ValueError(
-                    f"eval_set has {X_val.shape[0]} samples in X but {len(y_val)} "
-                    "labels in y."
-                )
-            weight_val = _check_sample_weight(
-                eval_set[2] if len(eval_set) == 3 else None,
-                X_val,
-                dtype=X_val.dtype,
-                ensure_non_negative=True,
-            )
-            return (X, y_index, sample_weight), ValidationSet(X_val, y_val, weight_val)
-        if fraction is None:
-            if not self.early_stopping:
-                return (X, y_index, sample_weight), None
-            fraction = 0.1
-        train, val = stratified_holdout(
-            y_index, fraction, rng.randint(np.iinfo(np.int32).max)
-        )
-        validation = ValidationSet(X[val], y_index[val], sample_weight[val])
-        return (X[train], y_index[train], sample_weight[train]), validation
 
     # -- training -------------------------------------------------------------
 
@@ -307,11 +285,105 @@ class BaseSGDLinearClassifier(ClassifierMixin, BaseEstimator):
             return self.coef_.astype(dtype), self.intercept_.astype(dtype)
         return np.zeros(shape, dtype=dtype), np.zeros(n_outputs, dtype=dtype)
 
-    def _store(self, classes, coef, intercept, optimizer, history, rng):
+    def _training_state(self, n_classes, X, *, incremental):
+        """Where training starts: ``(params, optimizer, history, rng)``.
+
+        ``partial_fit`` on a fitted model continues from copies of its state,
+        so that a failed call leaves the model as it was; ``fit`` and the first
+        ``partial_fit`` start afresh (from the previous weights with
+        ``warm_start``).
+        """
+        if incremental and hasattr(self, "classes_"):
+            params = LinearParams(
+                self.coef_.copy(), self.intercept_.copy(), self.fit_intercept
+            )
+            optimizer = copy.deepcopy(self._optimizer)
+            return params, optimizer, copy.deepcopy(self._history), self._rng
+        coef, intercept = self._initial_params(n_classes, X.shape[1], X.dtype)
+        return (
+            LinearParams(coef, intercept, self.fit_intercept),
+            self._new_optimizer(),
+            TrainingHistory(),
+            check_random_state(self.random_state),
+        )
+
+    def _stopping_rule(self, validation, *, incremental):
+        """The rule that ends ``fit`` early; None runs every epoch."""
+        if incremental or (self.tol is None and not self.early_stopping):
+            return None
+        return StoppingRule(
+            self.tol,
+            self.n_iter_no_change,
+            restore_best=self.early_stopping and validation is not None,
+        )
+
+    def _divergence_error(self, diverged):
+        return ValueError(
+            f"{type(self).__name__} diverged at epoch {diverged.epoch}"
+            f"{diverged.detail}: the loss or the weights are no longer finite. Use "
+            f"a smaller eta0 (now {self.eta0:g}), learning_rate='adaptive', or "
+            "standardize the inputs (for example with StandardScaler)."
+        )
+
+    def _fit(self, X, y_index, classes, sample_weight, eval_set, *, incremental):
+        """Train on validated data: the one path of ``fit`` and ``partial_fit``.
+
+        ``fit`` (``incremental=False``) runs up to ``max_iter`` epochs from a new
+        start; ``partial_fit`` runs one epoch from where the model was.
+        """
+        sample_weight = self._sample_weight(
+            sample_weight, X, y_index, classes, incremental=incremental
+        )
+        params, optimizer, history, rng = self._training_state(
+            len(classes), X, incremental=incremental
+        )
+        # partial_fit validates on eval_set only: a held-out share of each
+        # chunk would never be trained on.
+        train_data, validation = make_validation_split(
+            X,
+            y_index,
+            classes,
+            eval_set=eval_set,
+            validation_fraction=None if incremental else self.validation_fraction,
+            early_stopping=self.early_stopping and not incremental,
+            random_state=rng,
+            validate_X=functools.partial(self._validate_X, reset=False),
+            sample_weight=sample_weight,
+        )
+        stopping = self._stopping_rule(validation, incremental=incremental)
+        try:
+            converged = train(
+                params,
+                self._loss,
+                self._penalty(),
+                optimizer,
+                history,
+                WeightedData(*train_data),
+                n_epochs=1 if incremental else self.max_iter,
+                batch_size=self.batch_size,
+                rng=rng,
+                validation=None if validation is None else WeightedData(*validation),
+                stopping=stopping,
+                verbose=self.verbose,
+            )
+        except Diverged as exc:
+            raise self._divergence_error(exc) from exc
+        if stopping is not None and stopping.tol is not None and not converged:
+            warnings.warn(
+                f"{type(self).__name__} reached max_iter={self.max_iter} epochs "
+                "before the loss stopped improving by tol; increase max_iter, or "
+                "tol to stop earlier.",
+                ConvergenceWarning,
+                stacklevel=4,
+            )
+        self._store(classes, params, optimizer, history, rng)
+        return self
+
+    def _store(self, classes, params, optimizer, history, rng):
         self.classes_ = classes
         self._rng = rng
-        self.coef_ = coef
-        self.intercept_ = intercept
+        self.coef_ = params.coef
+        self.intercept_ = params.intercept
         self._optimizer = optimizer
         self._history = history
         self.loss_curve_ = history.loss
@@ -350,32 +422,9 @@ default=None
         classes = np.unique(y)
         self._check_n_classes(classes)
         y_index = np.searchsorted(classes, y)
-        sample_weight = self._sample_weight(
-            sample_weight, X, y_index, classes, fitting_classes=y
+        return self._fit(
+            X, y_index, classes, sample_weight, eval_set, incremental=False
         )
-        rng = check_random_state(self.random_state)
-        (X_train, y_train, weight_train), validation = self._validation_set(
-            eval_set, X, y_index, sample_weight, classes, rng
-        )
-        coef, intercept = self._initial_params(len(classes), X.shape[1], X.dtype)
-        optimizer, history = self._new_optimizer(), TrainingHistory()
-        train(
-            self,
-            (coef, intercept, self.fit_intercept),
-            self._loss,
-            self._penalty(),
-            optimizer,
-            history,
-            X_train,
-            y_train,
-            weight_train,
-            n_epochs=self.max_iter,
-            rng=rng,
-            validation=validation,
-            stopping=True,
-        )
-        self._store(classes, coef, intercept, optimizer, history, rng)
-        return self
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, classes=None, sample_weight=None, eval_set=None):
@@ -429,39 +478,7 @@ default=None
             raise ValueError(
                 f"X has {X.shape[0]} samples but y has {len(y_index)} labels."
             )
-        sample_weight = self._sample_weight(sample_weight, X, y_index, classes)
-        # Work on copies so that an error (divergence) leaves the model as it was.
-        if first_call:
-            coef, intercept = self._initial_params(len(classes), X.shape[1], X.dtype)
-            optimizer, history = self._new_optimizer(), TrainingHistory()
-            rng = check_random_state(self.random_state)
-        else:
-            coef, intercept = self.coef_.copy(), self.intercept_.copy()
-            optimizer = copy.deepcopy(self._optimizer)
-            history = copy.deepcopy(self._history)
-            rng = self._rng
-        validation = None
-        if eval_set is not None:
-            _, validation = self._validation_set(
-                eval_set, X, y_index, sample_weight, classes, rng
-            )
-        train(
-            self,
-            (coef, intercept, self.fit_intercept),
-            self._loss,
-            self._penalty(),
-            optimizer,
-            history,
-            X,
-            y_index,
-            sample_weight,
-            n_epochs=1,
-            rng=rng,
-            validation=validation,
-            stopping=False,
-        )
-        self._store(classes, coef, intercept, optimizer, history, rng)
-        return self
+        return self._fit(X, y_index, classes, sample_weight, eval_set, incremental=True)
 
     # -- prediction -------------------------------------------------------------
 

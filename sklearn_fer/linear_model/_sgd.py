@@ -10,14 +10,16 @@ included), is::
 A mini-batch ``B`` estimates its gradient without bias as
 ``sum_{i in B} s_i * grad loss_i / (|B| * mean(s))``, so rescaling all weights
 by a constant changes nothing, as for ``LogisticRegression``.
+
+The engine knows nothing of estimators: ``train`` is handed the parameters, the
+loss, the penalty, the optimizer, the stopping rule and the data, runs the
+epochs (each one is ``run_epoch``) and records them in a ``TrainingHistory``.
 """
 
 import time
-import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.extmath import safe_sparse_dot
 
 #: Training stops with learning_rate='adaptive' once the step size falls below this.
@@ -121,6 +123,24 @@ class SGDOptimizer:
 
 
 @dataclass
+class LinearParams:
+    """The weights being trained, updated in place."""
+
+    coef: np.ndarray
+    intercept: np.ndarray
+    fit_intercept: bool
+
+
+@dataclass
+class WeightedData:
+    """Samples, their class indices and their weights (training or validation)."""
+
+    X: object
+    y: np.ndarray
+    sample_weight: np.ndarray
+
+
+@dataclass
 class TrainingHistory:
     """Per-epoch record of a training run, continued by ``partial_fit``."""
 
@@ -128,24 +148,64 @@ class TrainingHistory:
     validation_loss: list | None = None
     best_loss: float = np.inf
     best_iteration: int = 0
-    n_no_improvement: int = 0
 
 
 @dataclass
-class ValidationSet:
-    X: object
-    y: np.ndarray
-    sample_weight: np.ndarray
+class StoppingRule:
+    """When ``fit`` stops early, as MLP's ``_update_no_improvement_count`` decides.
+
+    A plateau is ``n_iter_no_change`` epochs in a row in which the monitored
+    loss did not improve on the best so far by ``tol`` (by anything when
+    ``tol`` is None). On a plateau the optimizer lowers its step size if its
+    schedule can ('adaptive'); otherwise training has converged.
+
+    Parameters
+    ----------
+    tol : float or None
+    n_iter_no_change : int
+    restore_best : bool
+        Early stopping: put back the weights of the best epoch at the end.
+    """
+
+    tol: float | None
+    n_iter_no_change: int
+    restore_best: bool = False
+    n_no_improvement: int = 0
+
+    def is_plateau(self, monitored, best_loss):
+        """Count this epoch; True when the patience has run out (and restart)."""
+        threshold = best_loss - (self.tol or 0.0)
+        self.n_no_improvement = (
+            self.n_no_improvement + 1 if monitored > threshold else 0
+        )
+        if self.n_no_improvement >= self.n_iter_no_change:
+            self.n_no_improvement = 0
+            return True
+        return False
 
 
-def run_epoch(model, loss, penalty, optimizer, X, y, sample_weight, batch_size, rng):
-    """One shuffled pass of mini-batch updates over ``X``.
+class Diverged(ArithmeticError):
+    """The loss or the weights are no longer finite.
+
+    ``epoch`` counts from 1 over the whole history; ``detail`` says where it
+    was seen. The estimator turns it into advice (it knows its parameters).
+    """
+
+    def __init__(self, epoch, detail=""):
+        super().__init__(f"epoch {epoch}{detail}")
+        self.epoch = epoch
+        self.detail = detail
+
+
+def run_epoch(params, loss, penalty, optimizer, data, batch_size, rng):
+    """One shuffled pass of mini-batch updates over ``data``.
 
     Returns the mean weighted loss of the epoch's mini-batches (before the
     penalty); raises ``FloatingPointError`` with the batch index when a
     mini-batch loss is not finite.
     """
-    coef, intercept, fit_intercept = model
+    coef, intercept = params.coef, params.intercept
+    X, y, sample_weight = data.X, data.y, data.sample_weight
     n_samples = X.shape[0]
     batch_size = min(batch_size, n_samples)
     weight_mean = float(sample_weight.mean())
@@ -166,128 +226,140 @@ def run_epoch(model, loss, penalty, optimizer, X, y, sample_weight, batch_size, 
             raise FloatingPointError(f"mini-batch {batch_index}: loss is {value}")
         total += value * len(batch)
         penalty.add_smooth_gradient(coef, grad_coef)
-        if fit_intercept:
+        if params.fit_intercept:
             optimizer.update([coef, intercept], [grad_coef, grad_intercept], penalty)
         else:
             optimizer.update([coef], [grad_coef], penalty)
     return total / n_samples
 
 
+def _checked_epoch(params, loss, penalty, optimizer, data, batch_size, rng, epoch):
+    """``run_epoch``; ``Diverged`` when the loss or the weights stop being finite."""
+    try:
+        # Overflow shows up as a non-finite loss, reported as Diverged.
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            data_loss = run_epoch(
+                params, loss, penalty, optimizer, data, batch_size, rng
+            )
+    except FloatingPointError as exc:
+        raise Diverged(epoch, f" ({exc})") from exc
+    if not (np.isfinite(params.coef).all() and np.isfinite(params.intercept).all()):
+        raise Diverged(epoch)
+    return data_loss
+
+
+def _record_validation(history, loss, params, validation):
+    """Append the validation loss of this epoch (NaN when there is no validation)."""
+    if validation is not None:
+        if history.validation_loss is None:
+            history.validation_loss = [np.nan] * (len(history.loss) - 1)
+        history.validation_loss.append(
+            weighted_loss(
+                loss,
+                params.coef,
+                params.intercept,
+                validation.X,
+                validation.y,
+                validation.sample_weight,
+            )
+        )
+    elif history.validation_loss is not None:
+        # A partial_fit call without eval_set after one with it: keep the
+        # two curves aligned epoch by epoch.
+        history.validation_loss.append(np.nan)
+
+
+def _print_epoch(history, has_validation, optimizer, elapsed):
+    line = f"-- Epoch {len(history.loss)}: loss {history.loss[-1]:.6f}"
+    if has_validation:
+        line += f", validation loss {history.validation_loss[-1]:.6f}"
+    line += f", step size {optimizer.step_size():.3g}, {elapsed:.2f} s"
+    print(line, flush=True)
+
+
 def train(
-    estimator,
-    model,
+    params,
     loss,
     penalty,
     optimizer,
     history,
-    X,
-    y,
-    sample_weight,
+    data,
     *,
     n_epochs,
+    batch_size,
     rng,
     validation=None,
-    stopping=False,
+    stopping=None,
+    verbose=0,
 ):
     """Run up to ``n_epochs`` epochs, recording the loss history in place.
 
     Parameters
     ----------
-    estimator : the estimator being fitted; read for ``batch_size``, ``tol``,
-        ``n_iter_no_change``, ``early_stopping``, ``eta0``, ``verbose`` and the
-        class name in messages.
-    model : tuple ``(coef, intercept, fit_intercept)``, updated in place.
-    validation : ValidationSet or None
+    params : LinearParams
+        Updated in place.
+    loss : a loss of ``_loss``
+    penalty : Penalty
+    optimizer : SGDOptimizer
+        Its schedule and momentum continue from their state.
+    history : TrainingHistory
+        Appended to, one entry per epoch.
+    data : WeightedData
+        The training data.
+    n_epochs : int
+    batch_size : int
+    rng : RandomState
+        Shuffles the mini-batches.
+    validation : WeightedData or None
         Its loss is recorded after every epoch.
-    stopping : bool
-        Apply the convergence test (``tol``, ``n_iter_no_change``), early
-        stopping and the 'adaptive' schedule; False for ``partial_fit``.
+    stopping : StoppingRule or None
+        When to stop before ``n_epochs``; None runs them all (``partial_fit``).
+    verbose : int
+        Print one line per epoch.
+
+    Returns
+    -------
+    converged : bool
+        Whether the stopping rule ended the training.
+
+    Raises
+    ------
+    Diverged
+        When the loss or the weights stop being finite.
     """
-    coef, intercept, _ = model
-    tol = estimator.tol
-    early_stopping = stopping and estimator.early_stopping and validation is not None
     best_params = None
-    converged = False
-    epochs_before = len(history.loss)
-    for epoch in range(1, n_epochs + 1):
+    for _ in range(n_epochs):
         started = time.perf_counter()
-        try:
-            # Overflow shows up as a non-finite loss, reported below with advice.
-            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                data_loss = run_epoch(
-                    model,
-                    loss,
-                    penalty,
-                    optimizer,
-                    X,
-                    y,
-                    sample_weight,
-                    estimator.batch_size,
-                    rng,
-                )
-            finite = np.isfinite(coef).all() and np.isfinite(intercept).all()
-        except FloatingPointError as exc:
-            data_loss, finite, detail = np.nan, False, f" ({exc})"
-        else:
-            detail = ""
-        if not finite:
-            raise ValueError(
-                f"{type(estimator).__name__} diverged at epoch "
-                f"{epochs_before + epoch}{detail}: the loss or the weights are no "
-                f"longer finite. Use a smaller eta0 (now {estimator.eta0:g}), "
-                "learning_rate='adaptive', or standardize the inputs (for "
-                "example with StandardScaler)."
-            )
-        history.loss.append(data_loss + penalty.value(coef))
-        if validation is not None:
-            if history.validation_loss is None:
-                history.validation_loss = [np.nan] * (len(history.loss) - 1)
-            history.validation_loss.append(
-                weighted_loss(
-                    loss,
-                    coef,
-                    intercept,
-                    validation.X,
-                    validation.y,
-                    validation.sample_weight,
-                )
-            )
-        elif history.validation_loss is not None:
-            # A partial_fit call without eval_set after one with it: keep the
-            # two curves aligned epoch by epoch.
-            history.validation_loss.append(np.nan)
+        epoch = len(history.loss) + 1
+        data_loss = _checked_epoch(
+            params, loss, penalty, optimizer, data, batch_size, rng, epoch
+        )
+        history.loss.append(data_loss + penalty.value(params.coef))
+        _record_validation(history, loss, params, validation)
         monitored = (
             history.validation_loss[-1] if validation is not None else history.loss[-1]
         )
         if monitored < history.best_loss:
-            history.best_iteration = len(history.loss)
-            if early_stopping:
-                best_params = (coef.copy(), intercept.copy())
-        if estimator.verbose:
-            line = f"-- Epoch {len(history.loss)}: loss {history.loss[-1]:.6f}"
-            if validation is not None:
-                line += f", validation loss {history.validation_loss[-1]:.6f}"
-            elapsed = time.perf_counter() - started
-            line += f", step size {optimizer.step_size():.3g}, {elapsed:.2f} s"
-            print(line, flush=True)
-        if stopping and (tol is not None or early_stopping):
-            threshold = history.best_loss - (tol or 0.0)
-            history.n_no_improvement = (
-                history.n_no_improvement + 1 if monitored > threshold else 0
+            history.best_iteration = epoch
+            if stopping is not None and stopping.restore_best:
+                best_params = (params.coef.copy(), params.intercept.copy())
+        if verbose:
+            _print_epoch(
+                history,
+                validation is not None,
+                optimizer,
+                time.perf_counter() - started,
             )
-            if history.n_no_improvement >= estimator.n_iter_no_change:
-                history.n_no_improvement = 0
-                converged = not optimizer.decrease_on_plateau()
+        converged = (
+            stopping is not None
+            and stopping.is_plateau(monitored, history.best_loss)
+            and not optimizer.decrease_on_plateau()
+        )
         history.best_loss = min(history.best_loss, monitored)
         if converged:
             break
+    else:
+        converged = False
     if best_params is not None:
-        coef[...], intercept[...] = best_params
-    if stopping and not converged and tol is not None:
-        warnings.warn(
-            f"{type(estimator).__name__} reached max_iter={n_epochs} epochs "
-            "before the loss stopped improving by tol; increase max_iter, or "
-            "tol to stop earlier.",
-            ConvergenceWarning,
-            stacklevel=3,
-        )
+        params.coef[...], params.intercept[...] = best_params
+    return converged
