@@ -21,7 +21,12 @@ from sklearn.utils.validation import (
 )
 
 from ..utils._sklearn_api import Interval, StrOptions, _fit_context
-from ..utils._validation import encode_labels, make_validation_split
+from ..utils._validation import (
+    check_label_vector,
+    encode_labels,
+    make_validation_split,
+    numeric_features,
+)
 from ._penalty import Penalty
 from ._sgd import (
     Diverged,
@@ -33,6 +38,43 @@ from ._sgd import (
     raw_scores,
     train,
 )
+
+#: Training diverges when its loss exceeds this many times the loss of the
+#: model that predicts uniform probabilities (log(n_classes) nats a sample):
+#: no model worth keeping is that bad, and SGD reaches such losses only by
+#: overshooting. Legitimate fits, even with steps 10 times the tuned one on
+#: [0, 1] pixels, stay under 10 times.
+DIVERGENCE_FACTOR = 100
+
+
+def _unchanged_on_error(method):
+    """Put the estimator back as it was, random state included, if ``method`` raises.
+
+    Training works on copies, so restoring the attributes (a shallow copy of
+    ``__dict__``) undoes ``validate_data``'s ``n_features_in_`` and anything else
+    set before the error; the random generators it drew from are rewound.
+    """
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        attributes = dict(self.__dict__)
+        generators = {
+            id(rng): (rng, rng.get_state())
+            for rng in (self.random_state, attributes.get("_rng"))
+            # The global generator (random_state=None) is not the estimator's.
+            if isinstance(rng, np.random.RandomState)
+            and rng is not np.random.mtrand._rand
+        }
+        try:
+            return method(self, *args, **kwargs)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(attributes)
+            for rng, state in generators.values():
+                rng.set_state(state)
+            raise
+
+    return wrapper
 
 
 class BaseSGDLinearClassifier(ClassifierMixin, BaseEstimator):
@@ -119,33 +161,58 @@ class BaseSGDLinearClassifier(ClassifierMixin, BaseEstimator):
             )
 
     def _validate_X(self, X, *, reset):
-        return validate_data(
-            self,
-            X,
-            reset=reset,
-            accept_sparse="csr",
-            dtype=[np.float64, np.float32],
-        )
+        with numeric_features(X, self):
+            return validate_data(
+                self,
+                X,
+                reset=reset,
+                accept_sparse="csr",
+                dtype=[np.float64, np.float32],
+            )
 
-    def _sample_weight(self, sample_weight, X, y_index, classes, *, incremental):
-        """``sample_weight`` times ``class_weight``, checked."""
-        sample_weight = _check_sample_weight(
-            sample_weight, X, dtype=X.dtype, ensure_non_negative=True
-        )
-        if self.class_weight is not None:
-            if isinstance(self.class_weight, str) and incremental:
+    def _class_weight(self, classes, y_index, dtype, *, incremental):
+        """Per-class weights from ``class_weight``, checked (None without it)."""
+        if self.class_weight is None:
+            return None
+        if isinstance(self.class_weight, str):
+            if incremental:
                 raise ValueError(
                     "class_weight='balanced' is not supported by partial_fit: "
                     "compute the weights once with sklearn.utils.class_weight."
                     "compute_class_weight('balanced', classes=classes, y=y) on "
                     "(a large sample of) the whole target and pass them as a dict."
                 )
-            # Only 'balanced' needs the whole target; a dict needs just classes.
-            per_class = compute_class_weight(
-                self.class_weight,
-                classes=classes,
-                y=classes if incremental else classes[y_index],
-            ).astype(X.dtype)
+            return compute_class_weight(
+                "balanced", classes=classes, y=classes[y_index]
+            ).astype(dtype)
+        known = set(classes.tolist())
+        unknown = [key for key in self.class_weight if key not in known]
+        if unknown:
+            raise ValueError(
+                f"class_weight has keys that are not classes: {unknown}; the "
+                f"classes are {classes.tolist()}."
+            )
+        bad = {k: w for k, w in self.class_weight.items() if not w >= 0}
+        if bad:
+            key, weight = next(iter(bad.items()))
+            raise ValueError(
+                f"class_weight must be non-negative: class {key!r} has weight "
+                f"{weight!r}."
+            )
+        # A dict needs only the classes, not the target.
+        return compute_class_weight(
+            self.class_weight, classes=classes, y=classes
+        ).astype(dtype)
+
+    def _sample_weight(self, sample_weight, X, y_index, classes, *, incremental):
+        """``sample_weight`` times ``class_weight``, checked."""
+        sample_weight = _check_sample_weight(
+            sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+        )
+        per_class = self._class_weight(
+            classes, y_index, X.dtype, incremental=incremental
+        )
+        if per_class is not None:
             sample_weight = sample_weight * per_class[y_index]
             if not sample_weight.sum() > 0:
                 raise ValueError(
@@ -187,7 +254,9 @@ class BaseSGDLinearClassifier(ClassifierMixin, BaseEstimator):
             params = LinearParams(
                 self.coef_.copy(), self.intercept_.copy(), self.fit_intercept
             )
-            optimizer = copy.deepcopy(self._optimizer)
+            # This call's parameters, the previous calls' progress.
+            optimizer = self._new_optimizer()
+            optimizer.continue_from(self._optimizer)
             return params, optimizer, copy.deepcopy(self._history), self._rng
         coef, intercept = self._initial_params(n_classes, X.shape[1], X.dtype)
         return (
@@ -207,12 +276,21 @@ class BaseSGDLinearClassifier(ClassifierMixin, BaseEstimator):
             restore_best=self.early_stopping and validation is not None,
         )
 
+    def _max_loss(self, n_classes):
+        """The training loss beyond which training has diverged."""
+        n_outputs = self._loss.n_outputs(n_classes)
+        # Scores of zero: uniform probabilities, log(n_classes) a sample.
+        uniform, _ = self._loss.loss_gradient(
+            np.zeros((1, n_outputs)), np.zeros(1, dtype=np.int64)
+        )
+        return DIVERGENCE_FACTOR * float(uniform[0])
+
     def _divergence_error(self, diverged):
         return ValueError(
-            f"{type(self).__name__} diverged at epoch {diverged.epoch}"
-            f"{diverged.detail}: the loss or the weights are no longer finite. Use "
-            f"a smaller eta0 (now {self.eta0:g}), learning_rate='adaptive', or "
-            "standardize the inputs (for example with StandardScaler)."
+            f"{type(self).__name__} diverged at epoch {diverged.epoch}: "
+            f"{diverged.reason}. Use a smaller eta0 (now {self.eta0:g}), "
+            "learning_rate='adaptive', or standardize the inputs (for example "
+            "with StandardScaler)."
         )
 
     def _fit(self, X, y_index, classes, sample_weight, eval_set, *, incremental):
@@ -252,6 +330,7 @@ class BaseSGDLinearClassifier(ClassifierMixin, BaseEstimator):
                 n_epochs=1 if incremental else self.max_iter,
                 batch_size=self.batch_size,
                 rng=rng,
+                max_loss=self._max_loss(len(classes)),
                 validation=None if validation is None else WeightedData(*validation),
                 stopping=stopping,
                 verbose=self.verbose,
@@ -264,7 +343,7 @@ class BaseSGDLinearClassifier(ClassifierMixin, BaseEstimator):
                 "before the loss stopped improving by tol; increase max_iter, or "
                 "tol to stop earlier.",
                 ConvergenceWarning,
-                stacklevel=4,
+                stacklevel=5,  # the caller of fit
             )
         self._store(classes, params, optimizer, history, rng)
         return self
@@ -283,6 +362,7 @@ class BaseSGDLinearClassifier(ClassifierMixin, BaseEstimator):
         self.t_ = optimizer.t
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @_unchanged_on_error
     def fit(self, X, y, sample_weight=None, eval_set=None):
         """Fit the model by mini-batch SGD for up to ``max_iter`` epochs.
 
@@ -304,10 +384,20 @@ default=None
         -------
         self : object
             The fitted estimator.
+
+        Raises
+        ------
+        ValueError
+            On bad input, and when training diverges: the training loss exceeds
+            100 times that of uniform probabilities (``100 * log(n_classes)``),
+            or the loss or the weights overflow. The estimator is then left as
+            it was before the call.
         """
-        X, y = validate_data(
-            self, X, y, accept_sparse="csr", dtype=[np.float64, np.float32]
-        )
+        check_label_vector(y)
+        with numeric_features(X, self):
+            X, y = validate_data(
+                self, X, y, accept_sparse="csr", dtype=[np.float64, np.float32]
+            )
         check_classification_targets(y)
         classes = np.unique(y)
         self._check_n_classes(classes)
@@ -317,12 +407,25 @@ default=None
         )
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @_unchanged_on_error
     def partial_fit(self, X, y, classes=None, sample_weight=None, eval_set=None):
         """Run one epoch of mini-batch SGD over the given data.
 
         The step-size schedule, the momentum and the loss history continue from
-        the previous call (or from ``fit``); ``early_stopping``, ``tol`` and
-        ``validation_fraction`` do not apply.
+        the previous call (or from ``fit``); ``early_stopping``, ``tol``,
+        ``n_iter_no_change``, ``max_iter``, ``validation_fraction`` and
+        ``warm_start`` do not apply.
+
+        Each call uses the parameters as they are then: ``eta0``,
+        ``learning_rate``, ``power_t``, ``momentum``, ``nesterov``, ``penalty``,
+        ``alpha``, ``l1_ratio``, ``batch_size``, ``class_weight`` (a dict) and
+        ``verbose`` may change between calls (``set_params``). The schedule
+        continues at its position: 'invscaling' steps are ``eta0 / (t_ + 1) **
+        power_t`` with the new values, and a step that 'adaptive' lowered in
+        ``fit`` keeps its reductions, relative to the new ``eta0``.
+        ``random_state`` seeds the first call only; with
+        ``fit_intercept=False`` the intercept learned so far stays as it is.
+        A call that fails (divergence, bad input) leaves the model unchanged.
 
         Parameters
         ----------

@@ -60,7 +60,8 @@ class SGDOptimizer:
     """Step-size schedule and momentum state of mini-batch SGD.
 
     It lives on a fitted estimator between calls to ``partial_fit``, so that
-    the schedule and the momentum continue where the previous call left them.
+    the schedule and the momentum continue where the previous call left them
+    (``continue_from``), with the parameters of the new call.
 
     Parameters
     ----------
@@ -86,10 +87,22 @@ class SGDOptimizer:
         self.eta = eta0
         self.velocities = None
 
+    def continue_from(self, previous):
+        """Take over the state of ``previous``: updates made, momentum, and the
+        'adaptive' reductions of the step (rescaled if eta0 changed)."""
+        self.t = previous.t
+        self.eta = previous.eta
+        if self.eta0 != previous.eta0:
+            self.eta = previous.eta * (self.eta0 / previous.eta0)
+        if previous.velocities is not None:
+            self.velocities = [velocity.copy() for velocity in previous.velocities]
+
     def step_size(self):
         if self.learning_rate == "invscaling":
             return self.eta0 / (self.t + 1) ** self.power_t
-        return self.eta
+        if self.learning_rate == "adaptive":
+            return self.eta
+        return self.eta0
 
     def decrease_on_plateau(self):
         """Divide the step size ('adaptive'); False once it is too small to go on."""
@@ -184,17 +197,22 @@ class StoppingRule:
         return False
 
 
-class Diverged(ArithmeticError):
-    """The loss or the weights are no longer finite.
+#: The weights may not exceed what float32 holds: beyond it, a float64 model
+#: is useless anyway, and its scores overflow in float32.
+MAX_WEIGHT = float(np.finfo(np.float32).max)
 
-    ``epoch`` counts from 1 over the whole history; ``detail`` says where it
-    was seen. The estimator turns it into advice (it knows its parameters).
+
+class Diverged(ArithmeticError):
+    """Training diverged: the loss exploded, or the loss or the weights overflowed.
+
+    ``epoch`` counts from 1 over the whole history; ``reason`` says what was
+    seen. The estimator turns it into advice (it knows its parameters).
     """
 
-    def __init__(self, epoch, detail=""):
-        super().__init__(f"epoch {epoch}{detail}")
+    def __init__(self, epoch, reason):
+        super().__init__(f"epoch {epoch}: {reason}")
         self.epoch = epoch
-        self.detail = detail
+        self.reason = reason
 
 
 def run_epoch(params, loss, penalty, optimizer, data, batch_size, rng):
@@ -223,7 +241,7 @@ def run_epoch(params, loss, penalty, optimizer, data, batch_size, rng):
             len(batch) * weight_mean,
         )
         if not np.isfinite(value):
-            raise FloatingPointError(f"mini-batch {batch_index}: loss is {value}")
+            raise FloatingPointError(f"the loss of mini-batch {batch_index} is {value}")
         total += value * len(batch)
         penalty.add_smooth_gradient(coef, grad_coef)
         if params.fit_intercept:
@@ -242,10 +260,13 @@ def _checked_epoch(params, loss, penalty, optimizer, data, batch_size, rng, epoc
                 params, loss, penalty, optimizer, data, batch_size, rng
             )
     except FloatingPointError as exc:
-        raise Diverged(epoch, f" ({exc})") from exc
-    if not (np.isfinite(params.coef).all() and np.isfinite(params.intercept).all()):
-        raise Diverged(epoch)
-    return data_loss
+        raise Diverged(epoch, str(exc)) from exc
+    largest = max(np.abs(params.coef).max(), np.abs(params.intercept).max(initial=0))
+    if not largest <= MAX_WEIGHT:
+        raise Diverged(
+            epoch, f"the weights reach {largest:.3g}, beyond the range of float32"
+        )
+    return data_loss + penalty.value(params.coef)
 
 
 def _record_validation(history, loss, params, validation):
@@ -288,6 +309,7 @@ def train(
     n_epochs,
     batch_size,
     rng,
+    max_loss=np.inf,
     validation=None,
     stopping=None,
     verbose=0,
@@ -310,6 +332,8 @@ def train(
     batch_size : int
     rng : RandomState
         Shuffles the mini-batches.
+    max_loss : float
+        A training objective above this is divergence, even while finite.
     validation : WeightedData or None
         Its loss is recorded after every epoch.
     stopping : StoppingRule or None
@@ -325,16 +349,23 @@ def train(
     Raises
     ------
     Diverged
-        When the loss or the weights stop being finite.
+        When the training objective exceeds ``max_loss`` or is not finite, or
+        the weights leave the range of float32; the state is then partly
+        updated, for the caller to discard.
     """
     best_params = None
     for _ in range(n_epochs):
         started = time.perf_counter()
         epoch = len(history.loss) + 1
-        data_loss = _checked_epoch(
+        objective = _checked_epoch(
             params, loss, penalty, optimizer, data, batch_size, rng, epoch
         )
-        history.loss.append(data_loss + penalty.value(params.coef))
+        if not objective <= max_loss:
+            raise Diverged(
+                epoch,
+                f"the training loss reaches {objective:.3g} (more than {max_loss:.3g})",
+            )
+        history.loss.append(objective)
         _record_validation(history, loss, params, validation)
         monitored = (
             history.validation_loss[-1] if validation is not None else history.loss[-1]

@@ -1,9 +1,71 @@
-"""Label encoding and validation hold-outs shared by the estimators."""
+"""Input checks, label encoding and validation hold-outs shared by the estimators."""
+
+import contextlib
 
 import numpy as np
 from sklearn.model_selection import StratifiedShuffleSplit
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import _check_sample_weight
+from sklearn.utils.validation import _check_sample_weight, column_or_1d
+
+
+def check_label_vector(y, *, where="y"):
+    """Refuse 2-D targets (one-hot or multilabel) with advice; keep any ``y`` else.
+
+    A column vector ``(n_samples, 1)`` is left to scikit-learn's
+    ``column_or_1d`` (which warns and ravels it).
+    """
+    shape = y.shape if hasattr(y, "shape") else np.asarray(y).shape
+    if (len(shape) == 2 and shape[1] != 1) or len(shape) > 2:
+        raise ValueError(
+            f"{where} must be a 1-D array of class labels, got an array of shape "
+            f"{shape}. For one-hot (indicator) targets pass y.argmax(axis=1), or "
+            "the labels themselves; multilabel targets are not supported."
+        )
+
+
+def _first_non_number(X):
+    """``(row, column, value)`` of the first entry of ``X`` that is not a number.
+
+    Rows and columns are labels for pandas input, positions otherwise; None
+    when every entry converts to float.
+    """
+    if hasattr(X, "iloc"):
+        frame = X.to_frame() if X.ndim == 1 else X
+        values, rows, columns = frame.to_numpy(dtype=object), frame.index, frame.columns
+    else:
+        values = np.asarray(X, dtype=object)
+        values = values.reshape(len(values), -1) if values.ndim != 2 else values
+        rows = columns = None
+    for (i, j), value in np.ndenumerate(values):
+        try:
+            float(value)
+        except (TypeError, ValueError):
+            return (
+                i if rows is None else rows[i],
+                j if columns is None else columns[j],
+                value,
+            )
+    return None
+
+
+@contextlib.contextmanager
+def numeric_features(X, estimator):
+    """Turn numpy's "could not convert string to float" on ``X`` into an error
+    that says where the text is and what to do with it."""
+    try:
+        yield
+    except ValueError as exc:
+        if not str(exc).startswith("could not convert string to float"):
+            raise
+        where = _first_non_number(X)
+        if where is None:
+            raise
+        row, column = (repr(at) if isinstance(at, str) else str(at) for at in where[:2])
+        raise ValueError(
+            f"X holds text at row {row}, column {column}: {str(where[2])[:40]!r}; "
+            f"{type(estimator).__name__} needs numbers. Parse FER2013 pixel "
+            "strings first with FER2013Transformer (or load_fer2013)."
+        ) from exc
 
 
 def encode_labels(y, classes, *, where="y"):
@@ -21,7 +83,8 @@ def encode_labels(y, classes, *, where="y"):
     -------
     indices : ndarray of int64, shape (n_samples,)
     """
-    y = np.asarray(y)
+    check_label_vector(y, where=where)
+    y = column_or_1d(y, warn=True)
     check_classification_targets(y)
     unseen = ~np.isin(y, classes)
     if unseen.any():
