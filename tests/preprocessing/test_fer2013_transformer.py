@@ -121,3 +121,31 @@ def test_many_rows_are_parsed_in_order(pixels):
     rows[2000] = "1 2"
     with pytest.raises(ValueError, match="row 2000: 2 values"):
         FER2013Transformer().transform(rows)
+
+
+def test_a_refit_forgets_the_previous_input(frame, pixels):
+    # Before: n_features_in_ = 2 from the DataFrame stayed, and transforming
+    # the Series failed with "X does not contain any features".
+    transformer = FER2013Transformer().fit(frame).fit(frame["pixels"])
+    assert not hasattr(transformer, "n_features_in_")
+    assert not hasattr(transformer, "feature_names_in_")
+    np.testing.assert_array_equal(
+        transformer.transform(frame["pixels"]), pixels.astype(np.float32) / 255
+    )
+    assert FER2013Transformer().fit(frame).fit_transform(frame["pixels"]).shape == (
+        6,
+        2304,
+    )
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [(dict(scale="bad"), "scale"), (dict(feature_names="x"), "feature_names")],
+)
+def test_transform_validates_the_parameters(frame, params, match):
+    # Before: transform without fit ignored scale="bad" (no scaling at all).
+    with pytest.raises(ValueError, match=match):
+        FER2013Transformer(**params).transform(frame)
+    fitted = FER2013Transformer().fit(frame).set_params(**params)
+    with pytest.raises(ValueError, match=match):
+        fitted.transform(frame)
