@@ -116,7 +116,7 @@ class BaseSGDLinearClassifier(ClassifierMixin, BaseEstimator):
         l1_ratio=0.15,
         fit_intercept=True,
         max_iter=8,
-        tol=1e-4,
+        tol=None,
         batch_size=128,
         learning_rate="invscaling",
         eta0=0.01,
@@ -267,12 +267,18 @@ class BaseSGDLinearClassifier(ClassifierMixin, BaseEstimator):
         )
 
     def _stopping_rule(self, validation, *, incremental):
-        """The rule that ends ``fit`` early; None runs every epoch."""
-        if incremental or (self.tol is None and not self.early_stopping):
+        """What ``fit`` does on a plateau; None runs every epoch as it is.
+
+        Only ``tol`` or ``early_stopping`` stop training; 'adaptive' lowers
+        its step on a plateau either way.
+        """
+        stops = self.tol is not None or self.early_stopping
+        if incremental or not (stops or self.learning_rate == "adaptive"):
             return None
         return StoppingRule(
             self.tol,
             self.n_iter_no_change,
+            stops=stops,
             restore_best=self.early_stopping and validation is not None,
         )
 

@@ -19,14 +19,21 @@ PARAMETERS_DOC = """
         Whether to learn an intercept (never penalised).
 
     max_iter : int, default=8
-        Maximum number of epochs (passes over the training data) of ``fit``.
+        Number of epochs (passes over the training data) of ``fit``: all of
+        them unless ``tol`` or ``early_stopping`` stops it earlier. The
+        default 8 is a training budget tuned by cross-validation, not a
+        convergence limit: reaching it is no failure.
 
-    tol : float or None, default=1e-4
-        Training stops when the monitored loss (the validation loss with
-        ``early_stopping=True``, else the training objective) has not improved
-        by at least ``tol`` for ``n_iter_no_change`` consecutive epochs (with
+    tol : float or None, default=None
+        Convergence test, as in scikit-learn's SGD: training stops when the
+        monitored loss (the validation loss with ``early_stopping=True``,
+        else the training objective) has not improved by at least ``tol`` for
+        ``n_iter_no_change`` consecutive epochs (with
         ``learning_rate='adaptive'``, the step size is divided by 5 instead,
-        until it falls below 1e-6). None disables the test.
+        until it falls below 1e-6), and a ``ConvergenceWarning`` says when
+        ``max_iter`` came first. None (default): no convergence test, ``fit``
+        runs ``max_iter`` epochs without warning; 'adaptive' still divides the
+        step on epochs that do not improve at all.
 
     batch_size : int, default=128
         Number of samples per mini-batch (capped at the number of samples).
@@ -50,7 +57,7 @@ PARAMETERS_DOC = """
         Use Nesterov's momentum.
 
     early_stopping : bool, default=False
-        Stop when the validation loss has not improved by ``tol`` for
+        Stop when the validation loss has not improved (by ``tol``, if set) for
         ``n_iter_no_change`` epochs, and restore the weights of the best epoch.
         The validation data come from ``eval_set`` if given to ``fit``, else from
         ``validation_fraction`` (0.1 when it is None).

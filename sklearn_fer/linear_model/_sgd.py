@@ -165,23 +165,28 @@ class TrainingHistory:
 
 @dataclass
 class StoppingRule:
-    """When ``fit`` stops early, as MLP's ``_update_no_improvement_count`` decides.
+    """What ``fit`` does on a plateau, as MLP's ``_update_no_improvement_count``.
 
     A plateau is ``n_iter_no_change`` epochs in a row in which the monitored
     loss did not improve on the best so far by ``tol`` (by anything when
     ``tol`` is None). On a plateau the optimizer lowers its step size if its
-    schedule can ('adaptive'); otherwise training has converged.
+    schedule can ('adaptive'); otherwise, if the rule ``stops``, training has
+    converged.
 
     Parameters
     ----------
     tol : float or None
     n_iter_no_change : int
+    stops : bool
+        Whether a plateau ends training (``tol`` or early stopping set), or
+        only lowers the 'adaptive' step.
     restore_best : bool
         Early stopping: put back the weights of the best epoch at the end.
     """
 
     tol: float | None
     n_iter_no_change: int
+    stops: bool = True
     restore_best: bool = False
     n_no_improvement: int = 0
 
@@ -385,6 +390,7 @@ def train(
             stopping is not None
             and stopping.is_plateau(monitored, history.best_loss)
             and not optimizer.decrease_on_plateau()
+            and stopping.stops
         )
         history.best_loss = min(history.best_loss, monitored)
         if converged:

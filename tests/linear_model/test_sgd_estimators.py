@@ -598,3 +598,30 @@ def test_bad_weights_labels_and_features_are_clear_errors(Estimator, breast_canc
     model = Estimator(max_iter=1, tol=None).fit(X, y)
     with pytest.raises(ValueError, match=r"row 7, column 3.*FER2013Transformer"):
         model.predict(text)
+
+
+# -- a default fit is quiet ------------------------------------------------------
+
+
+@pytest.mark.filterwarnings("error")  # over pyproject's ignore of ConvergenceWarning
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+@pytest.mark.parametrize(
+    "params",
+    [
+        dict(),
+        dict(validation_fraction=0.2),
+        dict(early_stopping=True),
+        dict(learning_rate="adaptive"),
+        dict(max_iter=3),
+    ],
+)
+def test_a_default_fit_does_not_warn(Estimator, params, standardized_faces):
+    # Before: ConvergenceWarning on every fit with the tuned max_iter=8.
+    X, y = standardized_faces
+    if Estimator is SGDLogisticRegression:
+        y = (y == 3).astype(int)
+    model = Estimator(random_state=0, **params).fit(X, y)
+    model.partial_fit(X, y)
+    if not params.get("early_stopping"):
+        # Every planned epoch, then partial_fit's.
+        assert model.n_iter_ == params.get("max_iter", 8) + 1
