@@ -42,8 +42,9 @@ from ._sgd import (
 #: Training diverges when its loss exceeds this many times the loss of the
 #: model that predicts uniform probabilities (log(n_classes) nats a sample):
 #: no model worth keeping is that bad, and SGD reaches such losses only by
-#: overshooting. Legitimate fits, even with steps 10 times the tuned one on
-#: [0, 1] pixels, stay under 10 times.
+#: overshooting. Fits that learn stay far below: on FER2013 under 3 times,
+#: with steps up to 10 times the tuned one; on synthetic faces 14 times with
+#: eta0=0.1 and batches of 8. Raw 0-255 faces reach thousands of times.
 DIVERGENCE_FACTOR = 100
 
 
@@ -63,7 +64,7 @@ def _unchanged_on_error(method):
             for rng in (self.random_state, attributes.get("_rng"))
             # The global generator (random_state=None) is not the estimator's.
             if isinstance(rng, np.random.RandomState)
-            and rng is not np.random.mtrand._rand
+            and rng is not check_random_state(None)
         }
         try:
             return method(self, *args, **kwargs)
@@ -192,13 +193,12 @@ class BaseSGDLinearClassifier(ClassifierMixin, BaseEstimator):
                 f"class_weight has keys that are not classes: {unknown}; the "
                 f"classes are {classes.tolist()}."
             )
-        bad = {k: w for k, w in self.class_weight.items() if not w >= 0}
-        if bad:
-            key, weight = next(iter(bad.items()))
-            raise ValueError(
-                f"class_weight must be non-negative: class {key!r} has weight "
-                f"{weight!r}."
-            )
+        for key, weight in self.class_weight.items():
+            if not (isinstance(weight, Real) and weight >= 0):
+                raise ValueError(
+                    f"class_weight must be non-negative numbers: class {key!r} "
+                    f"has weight {weight!r}."
+                )
         # A dict needs only the classes, not the target.
         return compute_class_weight(
             self.class_weight, classes=classes, y=classes

@@ -576,8 +576,12 @@ def test_partial_fit_uses_the_parameters_of_each_call(Estimator, breast_cancer):
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
 def test_bad_weights_labels_and_features_are_clear_errors(Estimator, breast_cancer):
     X, y = breast_cancer
-    with pytest.raises(ValueError, match=r"non-negative: class 0 has weight -1"):
+    with pytest.raises(
+        ValueError, match=r"non-negative numbers: class 0 has weight -1"
+    ):
         Estimator(class_weight={0: -1.0, 1: 1.0}).fit(X, y)
+    with pytest.raises(ValueError, match=r"class 1 has weight 'x'"):
+        Estimator(class_weight={0: 1.0, 1: "x"}).fit(X, y)
     with pytest.raises(ValueError, match=r"class_weight.*not classes.*\[7\]"):
         Estimator(class_weight={0: 1.0, 1: 2.0, 7: 3.0}).fit(X, y)
     with pytest.raises(ValueError, match=r"class_weight.*not classes.*\[7\]"):
@@ -625,3 +629,20 @@ def test_a_default_fit_does_not_warn(Estimator, params, standardized_faces):
     if not params.get("early_stopping"):
         # Every planned epoch, then partial_fit's.
         assert model.n_iter_ == params.get("max_iter", 8) + 1
+
+
+@pytest.mark.parametrize(
+    "dtype, penalty, reason",
+    [
+        (np.float32, None, r"the training loss reaches .* \(more than 69.3\)"),
+        (np.float32, "l2", r"the loss of mini-batch \d+ is nan"),
+        (np.float64, "l2", r"the weights reach .*, beyond the range of float32"),
+    ],
+)
+def test_each_kind_of_divergence_gives_the_same_advice(dtype, penalty, reason):
+    X, y = load_breast_cancer(return_X_y=True)  # unscaled
+    model = SGDSoftmaxRegression(
+        eta0=1e30, learning_rate="constant", momentum=0, penalty=penalty
+    )
+    with pytest.raises(ValueError, match=rf"epoch 1: {reason}\. Use a smaller eta0"):
+        model.fit(X.astype(dtype), y)
