@@ -4,10 +4,13 @@ choose their loss and their class-count rule.
 """
 
 import copy
+import functools
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
@@ -18,119 +21,61 @@ from sklearn.utils.validation import (
 )
 
 from ..utils._sklearn_api import Interval, StrOptions, _fit_context
-from ..utils._validation import encode_labels, stratified_holdout
+from ..utils._validation import (
+    check_label_vector,
+    encode_labels,
+    make_validation_split,
+    numeric_features,
+)
 from ._penalty import Penalty
-from ._sgd import SGDOptimizer, TrainingHistory, ValidationSet, raw_scores, train
+from ._sgd import (
+    Diverged,
+    LinearParams,
+    SGDOptimizer,
+    StoppingRule,
+    TrainingHistory,
+    WeightedData,
+    raw_scores,
+    train,
+)
 
-#: Shared parameter section of the estimators' docstrings. The defaults were
-#: chosen by 3-fold cross-validation on FER2013 Training (benchmarks/tune_defaults.py).
-PARAMETERS_DOC = """
-    penalty : {'l2', 'l1', 'elasticnet'} or None, default='l2'
-        Regularisation term, ``alpha * (l1_ratio * ||w||_1 + (1 - l1_ratio) / 2
-        * ||w||_2^2)`` as in :class:`~sklearn.linear_model.SGDClassifier`. With
-        'l2', the objective is that of ``LogisticRegression(C=1 / (alpha *
-        n_samples))``. The L1 part is applied by a proximal step.
+#: Training diverges when its loss exceeds this many times the loss of the
+#: model that predicts uniform probabilities (log(n_classes) nats a sample):
+#: no model worth keeping is that bad, and SGD reaches such losses only by
+#: overshooting. Fits that learn stay far below: on FER2013 under 3 times,
+#: with steps up to 10 times the tuned one; on synthetic faces 14 times with
+#: eta0=0.1 and batches of 8. Raw 0-255 faces reach thousands of times.
+DIVERGENCE_FACTOR = 100
 
-    alpha : float, default=1e-2
-        Regularisation strength.
 
-    l1_ratio : float, default=0.15
-        Share of L1 in the 'elasticnet' penalty.
+def _unchanged_on_error(method):
+    """Put the estimator back as it was, random state included, if ``method`` raises.
 
-    fit_intercept : bool, default=True
-        Whether to learn an intercept (never penalised).
+    Training works on copies, so restoring the attributes (a shallow copy of
+    ``__dict__``) undoes ``validate_data``'s ``n_features_in_`` and anything else
+    set before the error; the random generators it drew from are rewound.
+    """
 
-    max_iter : int, default=8
-        Maximum number of epochs (passes over the training data) of ``fit``.
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        attributes = dict(self.__dict__)
+        generators = {
+            id(rng): (rng, rng.get_state())
+            for rng in (self.random_state, attributes.get("_rng"))
+            # The global generator (random_state=None) is not the estimator's.
+            if isinstance(rng, np.random.RandomState)
+            and rng is not check_random_state(None)
+        }
+        try:
+            return method(self, *args, **kwargs)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(attributes)
+            for rng, state in generators.values():
+                rng.set_state(state)
+            raise
 
-    tol : float or None, default=1e-4
-        Training stops when the monitored loss (the validation loss with
-        ``early_stopping=True``, else the training objective) has not improved
-        by at least ``tol`` for ``n_iter_no_change`` consecutive epochs (with
-        ``learning_rate='adaptive'``, the step size is divided by 5 instead,
-        until it falls below 1e-6). None disables the test.
-
-    batch_size : int, default=128
-        Number of samples per mini-batch (capped at the number of samples).
-        The defaults suit FER2013-sized data (tens of thousands of faces); on a
-        few hundred samples, use smaller batches or more epochs.
-
-    learning_rate : {'constant', 'invscaling', 'adaptive'}, default='invscaling'
-        Step-size schedule: ``eta0`` throughout; ``eta0 / (t + 1) ** power_t``
-        after ``t`` updates; or ``eta0`` divided by 5 on each plateau.
-
-    eta0 : float, default=0.01
-        Initial step size.
-
-    power_t : float, default=0.5
-        Exponent of the 'invscaling' schedule.
-
-    momentum : float, default=0.9
-        Momentum of the updates, in ``[0, 1)``; 0 gives plain SGD.
-
-    nesterov : bool, default=False
-        Use Nesterov's momentum.
-
-    early_stopping : bool, default=False
-        Stop when the validation loss has not improved by ``tol`` for
-        ``n_iter_no_change`` epochs, and restore the weights of the best epoch.
-        The validation data come from ``eval_set`` if given to ``fit``, else from
-        ``validation_fraction`` (0.1 when it is None).
-
-    validation_fraction : float or None, default=None
-        Share of the training data held out (stratified) to record the
-        validation loss every epoch. None holds out nothing.
-
-    n_iter_no_change : int, default=5
-        Patience, in epochs, of the convergence test and of early stopping.
-
-    class_weight : dict, 'balanced' or None, default=None
-        Weights of the classes, multiplied into ``sample_weight``.
-
-    warm_start : bool, default=False
-        Start ``fit`` from the previous solution instead of zeros.
-
-    random_state : int, RandomState instance or None, default=None
-        Seeds the shuffling of the mini-batches and the validation split. An
-        int gives bit-identical results from run to run.
-
-    verbose : int, default=0
-        Print one line per epoch (losses, step size, time).
-"""
-
-ATTRIBUTES_DOC = """
-    classes_ : ndarray of shape (n_classes,)
-        The class labels.
-
-    intercept_ : ndarray of shape ({n_outputs},)
-        Intercepts, in the dtype of the training data.
-
-    n_features_in_ : int
-        Number of features seen during ``fit``.
-
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of the features, when ``X`` had string column names.
-
-    n_iter_ : int
-        Number of epochs run, ``partial_fit`` calls included; also the length of
-        ``loss_curve_``.
-
-    t_ : int
-        Number of mini-batch updates made.
-
-    loss_curve_ : list of float
-        Training objective per epoch: the mean weighted loss of the epoch's
-        mini-batches plus the penalty at the end of the epoch.
-
-    validation_loss_curve_ : list of float or None
-        Validation log loss (no penalty, as :func:`sklearn.metrics.log_loss`
-        computes it) after each epoch, when a validation set was used; else None.
-
-    best_iteration_ : int
-        The epoch (counted from 1) of the lowest validation loss, or of the
-        lowest training objective without a validation set. With
-        ``early_stopping=True`` the weights are those of this epoch.
-"""
+    return wrapper
 
 
 class BaseSGDLinearClassifier(ClassifierMixin, BaseEstimator):
@@ -172,7 +117,7 @@ class BaseSGDLinearClassifier(ClassifierMixin, BaseEstimator):
         l1_ratio=0.15,
         fit_intercept=True,
         max_iter=8,
-        tol=1e-4,
+        tol=None,
         batch_size=128,
         learning_rate="invscaling",
         eta0=0.01,
@@ -217,34 +162,57 @@ class BaseSGDLinearClassifier(ClassifierMixin, BaseEstimator):
             )
 
     def _validate_X(self, X, *, reset):
-        return validate_data(
-            self,
-            X,
-            reset=reset,
-            accept_sparse="csr",
-            dtype=[np.float64, np.float32],
-        )
+        with numeric_features(X, self):
+            return validate_data(
+                self,
+                X,
+                reset=reset,
+                accept_sparse="csr",
+                dtype=[np.float64, np.float32],
+            )
 
-    def _sample_weight(
-        self, sample_weight, X, y_index, classes, *, fitting_classes=None
-    ):
-        sample_weight = _check_sample_weight(
-            sample_weight, X, dtype=X.dtype, ensure_non_negative=True
-        )
-        if self.class_weight is not None:
-            if isinstance(self.class_weight, str) and fitting_classes is None:
+    def _class_weight(self, classes, y_index, dtype, *, incremental):
+        """Per-class weights from ``class_weight``, checked (None without it)."""
+        if self.class_weight is None:
+            return None
+        if isinstance(self.class_weight, str):
+            if incremental:
                 raise ValueError(
                     "class_weight='balanced' is not supported by partial_fit: "
                     "compute the weights once with sklearn.utils.class_weight."
                     "compute_class_weight('balanced', classes=classes, y=y) on "
                     "(a large sample of) the whole target and pass them as a dict."
                 )
-            # Only 'balanced' needs the whole target; a dict needs just classes.
-            per_class = compute_class_weight(
-                self.class_weight,
-                classes=classes,
-                y=classes if fitting_classes is None else fitting_classes,
-            ).astype(X.dtype)
+            return compute_class_weight(
+                "balanced", classes=classes, y=classes[y_index]
+            ).astype(dtype)
+        known = set(classes.tolist())
+        unknown = [key for key in self.class_weight if key not in known]
+        if unknown:
+            raise ValueError(
+                f"class_weight has keys that are not classes: {unknown}; the "
+                f"classes are {classes.tolist()}."
+            )
+        for key, weight in self.class_weight.items():
+            if not (isinstance(weight, Real) and weight >= 0):
+                raise ValueError(
+                    f"class_weight must be non-negative numbers: class {key!r} "
+                    f"has weight {weight!r}."
+                )
+        # A dict needs only the classes, not the target.
+        return compute_class_weight(
+            self.class_weight, classes=classes, y=classes
+        ).astype(dtype)
+
+    def _sample_weight(self, sample_weight, X, y_index, classes, *, incremental):
+        """``sample_weight`` times ``class_weight``, checked."""
+        sample_weight = _check_sample_weight(
+            sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+        )
+        per_class = self._class_weight(
+            classes, y_index, X.dtype, incremental=incremental
+        )
+        if per_class is not None:
             sample_weight = sample_weight * per_class[y_index]
             if not sample_weight.sum() > 0:
                 raise ValueError(
@@ -252,39 +220,6 @@ class BaseSGDLinearClassifier(ClassifierMixin, BaseEstimator):
                     "is nothing to fit."
                 )
         return sample_weight
-
-    def _validation_set(self, eval_set, X, y_index, sample_weight, classes, rng):
-        """Split off or validate the validation set; return (train, validation)."""
-        fraction = self.validation_fraction
-        if eval_set is not None:
-            if len(eval_set) not in (2, 3):
-                raise ValueError(
-                    "eval_set must be a tuple (X_val, y_val) or (X_val, y_val, "
-                    f"sample_weight_val); got a sequence of length {len(eval_set)}."
-                )
-            X_val = self._validate_X(eval_set[0], reset=False)
-            y_val = encode_labels(eval_set[1], classes, where="eval_set's y")
-            if len(y_val) != X_val.shape[0]:
-                raise ValueError(
-                    f"eval_set has {X_val.shape[0]} samples in X but {len(y_val)} "
-                    "labels in y."
-                )
-            weight_val = _check_sample_weight(
-                eval_set[2] if len(eval_set) == 3 else None,
-                X_val,
-                dtype=X_val.dtype,
-                ensure_non_negative=True,
-            )
-            return (X, y_index, sample_weight), ValidationSet(X_val, y_val, weight_val)
-        if fraction is None:
-            if not self.early_stopping:
-                return (X, y_index, sample_weight), None
-            fraction = 0.1
-        train, val = stratified_holdout(
-            y_index, fraction, rng.randint(np.iinfo(np.int32).max)
-        )
-        validation = ValidationSet(X[val], y_index[val], sample_weight[val])
-        return (X[train], y_index[train], sample_weight[train]), validation
 
     # -- training -------------------------------------------------------------
 
@@ -307,11 +242,123 @@ class BaseSGDLinearClassifier(ClassifierMixin, BaseEstimator):
             return self.coef_.astype(dtype), self.intercept_.astype(dtype)
         return np.zeros(shape, dtype=dtype), np.zeros(n_outputs, dtype=dtype)
 
-    def _store(self, classes, coef, intercept, optimizer, history, rng):
+    def _training_state(self, n_classes, X, *, incremental):
+        """Where training starts: ``(params, optimizer, history, rng)``.
+
+        ``partial_fit`` on a fitted model continues from copies of its state,
+        so that a failed call leaves the model as it was; ``fit`` and the first
+        ``partial_fit`` start afresh (from the previous weights with
+        ``warm_start``).
+        """
+        if incremental and hasattr(self, "classes_"):
+            params = LinearParams(
+                self.coef_.copy(), self.intercept_.copy(), self.fit_intercept
+            )
+            # This call's parameters, the previous calls' progress.
+            optimizer = self._new_optimizer()
+            optimizer.continue_from(self._optimizer)
+            return params, optimizer, copy.deepcopy(self._history), self._rng
+        coef, intercept = self._initial_params(n_classes, X.shape[1], X.dtype)
+        return (
+            LinearParams(coef, intercept, self.fit_intercept),
+            self._new_optimizer(),
+            TrainingHistory(),
+            check_random_state(self.random_state),
+        )
+
+    def _stopping_rule(self, validation, *, incremental):
+        """What ``fit`` does on a plateau; None runs every epoch as it is.
+
+        Only ``tol`` or ``early_stopping`` stop training; 'adaptive' lowers
+        its step on a plateau either way.
+        """
+        stops = self.tol is not None or self.early_stopping
+        if incremental or not (stops or self.learning_rate == "adaptive"):
+            return None
+        return StoppingRule(
+            self.tol,
+            self.n_iter_no_change,
+            stops=stops,
+            restore_best=self.early_stopping and validation is not None,
+        )
+
+    def _max_loss(self, n_classes):
+        """The training loss beyond which training has diverged."""
+        n_outputs = self._loss.n_outputs(n_classes)
+        # Scores of zero: uniform probabilities, log(n_classes) a sample.
+        uniform, _ = self._loss.loss_gradient(
+            np.zeros((1, n_outputs)), np.zeros(1, dtype=np.int64)
+        )
+        return DIVERGENCE_FACTOR * float(uniform[0])
+
+    def _divergence_error(self, diverged):
+        return ValueError(
+            f"{type(self).__name__} diverged at epoch {diverged.epoch}: "
+            f"{diverged.reason}. Use a smaller eta0 (now {self.eta0:g}), "
+            "learning_rate='adaptive', or standardize the inputs (for example "
+            "with StandardScaler)."
+        )
+
+    def _fit(self, X, y_index, classes, sample_weight, eval_set, *, incremental):
+        """Train on validated data: the one path of ``fit`` and ``partial_fit``.
+
+        ``fit`` (``incremental=False``) runs up to ``max_iter`` epochs from a new
+        start; ``partial_fit`` runs one epoch from where the model was.
+        """
+        sample_weight = self._sample_weight(
+            sample_weight, X, y_index, classes, incremental=incremental
+        )
+        params, optimizer, history, rng = self._training_state(
+            len(classes), X, incremental=incremental
+        )
+        # partial_fit validates on eval_set only: a held-out share of each
+        # chunk would never be trained on.
+        train_data, validation = make_validation_split(
+            X,
+            y_index,
+            classes,
+            eval_set=eval_set,
+            validation_fraction=None if incremental else self.validation_fraction,
+            early_stopping=self.early_stopping and not incremental,
+            random_state=rng,
+            validate_X=functools.partial(self._validate_X, reset=False),
+            sample_weight=sample_weight,
+        )
+        stopping = self._stopping_rule(validation, incremental=incremental)
+        try:
+            converged = train(
+                params,
+                self._loss,
+                self._penalty(),
+                optimizer,
+                history,
+                WeightedData(*train_data),
+                n_epochs=1 if incremental else self.max_iter,
+                batch_size=self.batch_size,
+                rng=rng,
+                max_loss=self._max_loss(len(classes)),
+                validation=None if validation is None else WeightedData(*validation),
+                stopping=stopping,
+                verbose=self.verbose,
+            )
+        except Diverged as exc:
+            raise self._divergence_error(exc) from exc
+        if stopping is not None and stopping.tol is not None and not converged:
+            warnings.warn(
+                f"{type(self).__name__} reached max_iter={self.max_iter} epochs "
+                "before the loss stopped improving by tol; increase max_iter, or "
+                "tol to stop earlier.",
+                ConvergenceWarning,
+                stacklevel=5,  # the caller of fit
+            )
+        self._store(classes, params, optimizer, history, rng)
+        return self
+
+    def _store(self, classes, params, optimizer, history, rng):
         self.classes_ = classes
         self._rng = rng
-        self.coef_ = coef
-        self.intercept_ = intercept
+        self.coef_ = params.coef
+        self.intercept_ = params.intercept
         self._optimizer = optimizer
         self._history = history
         self.loss_curve_ = history.loss
@@ -321,6 +368,7 @@ class BaseSGDLinearClassifier(ClassifierMixin, BaseEstimator):
         self.t_ = optimizer.t
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @_unchanged_on_error
     def fit(self, X, y, sample_weight=None, eval_set=None):
         """Fit the model by mini-batch SGD for up to ``max_iter`` epochs.
 
@@ -342,48 +390,48 @@ default=None
         -------
         self : object
             The fitted estimator.
+
+        Raises
+        ------
+        ValueError
+            On bad input, and when training diverges: the training loss exceeds
+            100 times that of uniform probabilities (``100 * log(n_classes)``),
+            or the loss or the weights overflow. The estimator is then left as
+            it was before the call.
         """
-        X, y = validate_data(
-            self, X, y, accept_sparse="csr", dtype=[np.float64, np.float32]
-        )
+        check_label_vector(y)
+        with numeric_features(X, self):
+            X, y = validate_data(
+                self, X, y, accept_sparse="csr", dtype=[np.float64, np.float32]
+            )
         check_classification_targets(y)
         classes = np.unique(y)
         self._check_n_classes(classes)
         y_index = np.searchsorted(classes, y)
-        sample_weight = self._sample_weight(
-            sample_weight, X, y_index, classes, fitting_classes=y
+        return self._fit(
+            X, y_index, classes, sample_weight, eval_set, incremental=False
         )
-        rng = check_random_state(self.random_state)
-        (X_train, y_train, weight_train), validation = self._validation_set(
-            eval_set, X, y_index, sample_weight, classes, rng
-        )
-        coef, intercept = self._initial_params(len(classes), X.shape[1], X.dtype)
-        optimizer, history = self._new_optimizer(), TrainingHistory()
-        train(
-            self,
-            (coef, intercept, self.fit_intercept),
-            self._loss,
-            self._penalty(),
-            optimizer,
-            history,
-            X_train,
-            y_train,
-            weight_train,
-            n_epochs=self.max_iter,
-            rng=rng,
-            validation=validation,
-            stopping=True,
-        )
-        self._store(classes, coef, intercept, optimizer, history, rng)
-        return self
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @_unchanged_on_error
     def partial_fit(self, X, y, classes=None, sample_weight=None, eval_set=None):
         """Run one epoch of mini-batch SGD over the given data.
 
         The step-size schedule, the momentum and the loss history continue from
-        the previous call (or from ``fit``); ``early_stopping``, ``tol`` and
-        ``validation_fraction`` do not apply.
+        the previous call (or from ``fit``); ``early_stopping``, ``tol``,
+        ``n_iter_no_change``, ``max_iter``, ``validation_fraction`` and
+        ``warm_start`` do not apply.
+
+        Each call uses the parameters as they are then: ``eta0``,
+        ``learning_rate``, ``power_t``, ``momentum``, ``nesterov``, ``penalty``,
+        ``alpha``, ``l1_ratio``, ``batch_size``, ``class_weight`` (a dict) and
+        ``verbose`` may change between calls (``set_params``). The schedule
+        continues at its position: 'invscaling' steps are ``eta0 / (t_ + 1) **
+        power_t`` with the new values, and a step that 'adaptive' lowered in
+        ``fit`` keeps its reductions, relative to the new ``eta0``.
+        ``random_state`` seeds the first call only; with
+        ``fit_intercept=False`` the intercept learned so far stays as it is.
+        A call that fails (divergence, bad input) leaves the model unchanged.
 
         Parameters
         ----------
@@ -429,39 +477,7 @@ default=None
             raise ValueError(
                 f"X has {X.shape[0]} samples but y has {len(y_index)} labels."
             )
-        sample_weight = self._sample_weight(sample_weight, X, y_index, classes)
-        # Work on copies so that an error (divergence) leaves the model as it was.
-        if first_call:
-            coef, intercept = self._initial_params(len(classes), X.shape[1], X.dtype)
-            optimizer, history = self._new_optimizer(), TrainingHistory()
-            rng = check_random_state(self.random_state)
-        else:
-            coef, intercept = self.coef_.copy(), self.intercept_.copy()
-            optimizer = copy.deepcopy(self._optimizer)
-            history = copy.deepcopy(self._history)
-            rng = self._rng
-        validation = None
-        if eval_set is not None:
-            _, validation = self._validation_set(
-                eval_set, X, y_index, sample_weight, classes, rng
-            )
-        train(
-            self,
-            (coef, intercept, self.fit_intercept),
-            self._loss,
-            self._penalty(),
-            optimizer,
-            history,
-            X,
-            y_index,
-            sample_weight,
-            n_epochs=1,
-            rng=rng,
-            validation=validation,
-            stopping=False,
-        )
-        self._store(classes, coef, intercept, optimizer, history, rng)
-        return self
+        return self._fit(X, y_index, classes, sample_weight, eval_set, incremental=True)
 
     # -- prediction -------------------------------------------------------------
 

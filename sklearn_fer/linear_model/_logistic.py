@@ -1,6 +1,7 @@
 """Binary logistic regression trained by mini-batch SGD."""
 
-from ._base import ATTRIBUTES_DOC, PARAMETERS_DOC, BaseSGDLinearClassifier
+from ._base import BaseSGDLinearClassifier
+from ._docstrings import ATTRIBUTES_DOC, PARAMETERS_DOC
 from ._loss import BinaryLogLoss
 
 

@@ -33,8 +33,6 @@ class BinaryLogLoss:
     the log-odds of class 1.
     """
 
-    name = "binary_log_loss"
-
     @staticmethod
     def n_outputs(n_classes: int) -> int:
         return 1
@@ -64,8 +62,6 @@ class BinaryLogLoss:
 
 class MultinomialLogLoss:
     """Softmax cross-entropy on one raw score per class (true multinomial)."""
-
-    name = "multinomial_log_loss"
 
     @staticmethod
     def n_outputs(n_classes: int) -> int:

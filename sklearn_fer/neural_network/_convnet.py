@@ -1,5 +1,6 @@
 """``ConvNetClassifier``: a small CNN for facial expressions, trained with skorch."""
 
+import functools
 import math
 from numbers import Integral, Real
 
@@ -17,7 +18,7 @@ from skorch.utils import get_map_location
 from torch import nn
 
 from ..utils._sklearn_api import Interval, StrOptions, _fit_context
-from ..utils._validation import encode_labels, stratified_holdout
+from ..utils._validation import encode_labels, make_validation_split
 from ._module import Augment, FaceConvNet
 from ._persistence import (
     is_packed_network,
@@ -262,17 +263,20 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
 
     def _validation(self, X, y, classes, eval_set, seed):
         """Training part and skorch's train_split for the validation data."""
-        if eval_set is not None:
-            X_val = self._validate_X(eval_set[0], reset=False)
-            y_val = encode_labels(eval_set[1], classes, where="eval_set's y")
-            return X, y, predefined_split(Dataset(X_val, y_val))
-        fraction = self.validation_fraction
-        if fraction is None and self.early_stopping:
-            fraction = 0.1
-        if fraction is None:
+        (X, y, _), validation = make_validation_split(
+            X,
+            y,
+            classes,
+            eval_set=eval_set,
+            validation_fraction=self.validation_fraction,
+            early_stopping=self.early_stopping,
+            random_state=seed,
+            validate_X=functools.partial(self._validate_X, reset=False),
+        )
+        if validation is None:
             return X, y, None
-        train, val = stratified_holdout(y, fraction, seed)
-        return X[train], y[train], predefined_split(Dataset(X[val], y[val]))
+        X_val, y_val, _ = validation
+        return X, y, predefined_split(Dataset(X_val, y_val))
 
     # -- network ------------------------------------------------------------------
 

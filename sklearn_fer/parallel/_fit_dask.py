@@ -1,6 +1,7 @@
 """``fit_dask``: one chain of ``partial_fit`` tasks over the blocks of a Dask array."""
 
 import copy
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 
 import cloudpickle
@@ -25,14 +26,18 @@ def _make_block(source):
     return tuple(None if key is None else next(values) for key in keys)
 
 
-def _train_on_blocks(estimator, steps):
+def _train_on_blocks(carried, steps):
     """One task of the chain: ``partial_fit`` on each block of ``steps`` in turn.
 
-    ``steps`` holds ``(source, kwargs)`` pairs; a background thread makes the
-    next block while the estimator trains on the current one, so that making
-    blocks (reading, decoding, augmenting) overlaps with training and at most
-    two blocks exist at a time.
+    ``carried`` is ``(estimator, pending)``; ``steps`` holds ``(source, kwargs)``
+    pairs. An empty block (a Dask DataFrame partition that a filter emptied)
+    is skipped, and its kwargs (``classes``, ``eval_set``) go with the next
+    block trained, in this task or the next (``pending``). A background thread
+    makes the next block while the estimator trains on the current one, so
+    that making blocks (reading, decoding, augmenting) overlaps with training
+    and at most two blocks exist at a time.
     """
+    estimator, pending = carried
     # A task must not mutate its input: Dask may keep the previous model (or
     # recompute a task after a worker is lost), so train a copy.
     estimator = copy.deepcopy(estimator)
@@ -43,10 +48,30 @@ def _train_on_blocks(estimator, steps):
             upcoming = None  # the block is referenced only by X, y from here on
             if index + 1 < len(steps):
                 upcoming = maker.submit(_make_block, steps[index + 1][0])
+            kwargs = {**pending, **kwargs}
+            if X.shape[0] == 0:
+                pending = kwargs
+                continue
+            pending = {}
             if sample_weight is not None:
                 kwargs = {**kwargs, "sample_weight": sample_weight}
             estimator.partial_fit(X, y, **kwargs)
             del X, y, sample_weight
+    return estimator, pending
+
+
+def _trained_estimator(carried):
+    """The end of the chain: the estimator, once every block has been seen."""
+    estimator, pending = carried
+    if "classes" in pending:
+        raise ValueError("Every block of X is empty: there is nothing to train on.")
+    if "eval_set" in pending:
+        warnings.warn(
+            "The last blocks of X are empty: eval_set's loss of the last epoch "
+            "was not recorded.",
+            UserWarning,
+            stacklevel=2,
+        )
     return estimator
 
 
@@ -159,7 +184,11 @@ def fit_dask(
         modified: the trained copy is returned.
     X : dask.array.Array of shape (n_samples, n_features), or Dask DataFrame
         Training data; each row block (partition) is one ``partial_fit`` call,
-        so its size sets the memory each task needs.
+        so its size sets the memory each task needs. Empty blocks are skipped:
+        a Dask array's when the graph is built (its block sizes are known), a
+        DataFrame's when the task that makes it finds it empty; what that
+        block would have been passed (``classes``, ``eval_set``) goes with the
+        next block trained.
     y : dask.array.Array of shape (n_samples,), or Dask Series
         Labels, re-chunked to the row blocks of ``X`` when needed.
     classes : array-like, default=None
@@ -200,7 +229,7 @@ def fit_dask(
     >>> from sklearn_fer.linear_model import SGDSoftmaxRegression
     >>> from sklearn_fer.parallel import fit_dask
     >>> X, y = make_faces(600, random_state=0, return_X_y=True)
-    >>> X, y = da.from_array(X, chunks=200), da.from_array(y, chunks=200)
+    >>> X, y = da.from_array(X / 255, chunks=200), da.from_array(y, chunks=200)
     >>> model = fit_dask(SGDSoftmaxRegression(random_state=0), X, y,
     ...                  classes=list(range(7)), epochs=2)
     >>> len(model.loss_curve_)  # 3 blocks x 2 epochs
@@ -230,20 +259,27 @@ def fit_dask(
         # One graph key for the validation data, however many epochs use it.
         eval_set = dask.delayed(tuple(eval_set), pure=True, traverse=False)
     payloads = _block_payloads(X_blocks, y_blocks, weight_blocks)
+    # Blocks of known size 0 are left out here; those of a Dask DataFrame,
+    # whose sizes are unknown, are skipped by the task that makes them.
+    trained = [
+        index for index in range(len(X_blocks)) if x_sizes is None or x_sizes[index] > 0
+    ]
+    if not trained:
+        raise ValueError("X has no rows: there is nothing to train on.")
     steps = []
     for epoch in range(epochs):
-        for index, blocks in enumerate(
-            zip(X_blocks, y_blocks, weight_blocks, strict=True)
-        ):
+        for index in trained:
             kwargs = {}
-            if classes is not None and epoch == index == 0:
+            if classes is not None and epoch == 0 and index == trained[0]:
                 kwargs["classes"] = classes
-            if eval_set is not None and index == len(X_blocks) - 1:
+            if eval_set is not None and index == trained[-1]:
                 kwargs["eval_set"] = eval_set
+            blocks = (X_blocks[index], y_blocks[index], weight_blocks[index])
             source = payloads[index] if payloads[index] is not None else blocks
             steps.append((source, kwargs))
     train_on_blocks = dask.delayed(_train_on_blocks, pure=False)
-    model = estimator
+    carried = (estimator, {})
     for start in range(0, len(steps), blocks_per_task):
-        model = train_on_blocks(model, steps[start : start + blocks_per_task])
+        carried = train_on_blocks(carried, steps[start : start + blocks_per_task])
+    model = dask.delayed(_trained_estimator, pure=True)(carried)
     return model.compute() if compute else model

@@ -7,7 +7,7 @@ from sklearn.utils.validation import validate_data
 
 from ..datasets import parse_pixel_rows, pixel_feature_names
 from ..utils._parallel import ordered_thread_map
-from ..utils._sklearn_api import Options, StrOptions, _fit_context
+from ..utils._sklearn_api import Options, StrOptions, _fit_context, validate_params
 
 #: Rows parsed per thread task.
 _BLOCK_ROWS = 1024
@@ -94,6 +94,9 @@ class FER2013Transformer(TransformerMixin, BaseEstimator):
         """
         self._check_dtype()
         self._pixel_strings(X)
+        # validate_data cannot count the features of 1-D input, and then keeps
+        # those of the previous fit: a refit must forget them.
+        self.__dict__.pop("n_features_in_", None)
         validate_data(self, X, skip_check_array=True, reset=True)
         return self
 
@@ -145,6 +148,8 @@ class FER2013Transformer(TransformerMixin, BaseEstimator):
         pixels : ndarray of shape (n_samples, 2304)
             In ``dtype``, scaled to [0, 1] unless ``scale=None``.
         """
+        # Stateless: transform may come without fit, or after set_params.
+        validate_params(self)
         self._check_dtype()
         if hasattr(self, "n_features_in_"):
             validate_data(self, X, skip_check_array=True, reset=False)

@@ -6,6 +6,12 @@ validate parameters. Importing them only here keeps a future rename a one-line f
 """
 
 from sklearn.base import _fit_context
-from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOptions
+from sklearn.utils._param_validation import Interval, Options, StrOptions
 
-__all__ = ["HasMethods", "Interval", "Options", "StrOptions", "_fit_context"]
+__all__ = ["Interval", "Options", "StrOptions", "_fit_context", "validate_params"]
+
+
+def validate_params(estimator):
+    """Check the parameters against ``_parameter_constraints``, as ``_fit_context``
+    does before ``fit``: for methods that may run without ``fit``."""
+    estimator._validate_params()

@@ -6,7 +6,8 @@ from scipy.optimize import approx_fprime
 
 from sklearn_fer.linear_model._loss import BinaryLogLoss, MultinomialLogLoss
 from sklearn_fer.linear_model._penalty import Penalty
-from sklearn_fer.linear_model._sgd import objective_gradient
+
+from ._objective import objective_gradient
 
 LOSSES = {"binary": (BinaryLogLoss(), 2), "multinomial": (MultinomialLogLoss(), 4)}
 

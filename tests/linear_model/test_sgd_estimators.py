@@ -17,9 +17,11 @@ from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from sklearn_fer.datasets import make_faces
 from sklearn_fer.linear_model import SGDLogisticRegression, SGDSoftmaxRegression
 from sklearn_fer.linear_model._penalty import Penalty
-from sklearn_fer.linear_model._sgd import objective_gradient
+
+from ._objective import objective_gradient
 
 ESTIMATORS = [SGDLogisticRegression, SGDSoftmaxRegression]
 #: Settings under which SGD converges to the exact optimum of its objective.
@@ -348,11 +350,11 @@ def test_divergence_is_an_error_that_says_what_to_change(Estimator):
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
 def test_failed_partial_fit_leaves_the_model_unchanged(Estimator, breast_cancer):
     X, y = breast_cancer
-    model = Estimator(random_state=0, eta0=1e3, momentum=0, penalty=None)
+    model = Estimator(random_state=0, momentum=0, penalty=None)
     model.partial_fit(X, y, classes=[0, 1])
     coef, curve = model.coef_.copy(), list(model.loss_curve_)
     with pytest.raises(ValueError, match="diverged"):
-        model.partial_fit(X * 1e200, y)
+        model.set_params(eta0=1e3).partial_fit(X * 1e200, y)
     np.testing.assert_array_equal(model.coef_, coef)
     assert model.loss_curve_ == curve
 
@@ -467,3 +469,180 @@ def test_predict_log_proba_is_finite_where_proba_underflows():
         model = Estimator(random_state=0, penalty=None).fit(X, y)
         log_proba = model.predict_log_proba(np.array([[1e6]]))
         assert np.isfinite(log_proba).all() and log_proba.max() == 0
+
+
+# -- training that fails says so ------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def standardized_faces():
+    X, y = make_faces(1500, random_state=0, return_X_y=True)
+    return StandardScaler().fit_transform(X).astype(np.float32), y
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+@pytest.mark.parametrize("eta0", [30.0, 1e3, 1e6, 1e12])
+def test_divergence_at_large_steps_is_an_error(Estimator, eta0, standardized_faces):
+    # The loss explodes but (with the L2 penalty) may stay finite; it must not
+    # end as a fitted model, nor be called converged by the plateau rule.
+    X, y = standardized_faces
+    if Estimator is SGDLogisticRegression:
+        y = (y == 3).astype(int)
+    model = Estimator(eta0=eta0, random_state=0)
+    with pytest.raises(ValueError, match=r"diverged at epoch \d+.*smaller eta0"):
+        model.fit(X, y)
+    with pytest.raises(ValueError, match=r"diverged at epoch 1: .*smaller eta0"):
+        Estimator(eta0=eta0, random_state=0).partial_fit(X, y, classes=np.unique(y))
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_raw_pixels_with_the_defaults_are_an_error_not_a_huge_loss(Estimator):
+    X, y = make_faces(1500, random_state=0, return_X_y=True)
+    if Estimator is SGDLogisticRegression:
+        y = (y == 3).astype(int)
+    with pytest.raises(ValueError, match="standardize the inputs"):
+        Estimator(random_state=0).fit(X * 255, y)
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_the_tuned_defaults_on_standardized_faces_do_not_diverge(
+    Estimator, standardized_faces
+):
+    X, y = standardized_faces
+    if Estimator is SGDLogisticRegression:
+        y = (y == 3).astype(int)
+    for seed in range(3):
+        model = Estimator(random_state=seed).fit(X, y)
+        assert max(model.loss_curve_) < 2
+
+
+def _pickled(model):
+    return pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+@pytest.mark.parametrize(
+    "random_state", [0, np.random.RandomState(0)], ids=["int", "RandomState"]
+)
+def test_a_failed_fit_leaves_a_pickle_identical_estimator(
+    Estimator, random_state, breast_cancer
+):
+    X, y = breast_cancer
+    exploding = dict(eta0=1e12, learning_rate="constant")
+    fresh = Estimator(random_state=random_state, **exploding)
+    before = _pickled(fresh)
+    with pytest.raises(ValueError, match="only one class"):
+        fresh.fit(X, np.zeros(len(y)))
+    with pytest.raises(NotFittedError):
+        fresh.predict(X)
+    with pytest.raises(ValueError, match="diverged"):
+        fresh.fit(X, y)
+    assert _pickled(fresh) == before
+    # A fitted model through a failed fit (on other features) and failed
+    # partial_fit calls (divergence, bad labels).
+    model = Estimator(random_state=random_state, max_iter=2, tol=None).fit(X, y)
+    model.partial_fit(X, y)
+    before = _pickled(model)
+    with pytest.raises(ValueError, match="only one class"):
+        model.fit(X[:, :5], np.zeros(len(y)))
+    with pytest.raises(ValueError, match="diverged"):
+        model.set_params(**exploding).partial_fit(X, y)
+    with pytest.raises(ValueError, match="labels not in classes_"):
+        model.partial_fit(X, y + 5)
+    model.set_params(eta0=Estimator().eta0, learning_rate="invscaling")
+    assert _pickled(model) == before
+    assert model.n_features_in_ == X.shape[1]
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_partial_fit_uses_the_parameters_of_each_call(Estimator, breast_cancer):
+    X, y = breast_cancer
+    kwargs = dict(random_state=0, eta0=0.01)
+    unchanged = Estimator(**kwargs).partial_fit(X, y, classes=[0, 1])
+    changed = clone(unchanged).partial_fit(X, y, classes=[0, 1])
+    unchanged.set_params(eta0=0.01).partial_fit(X, y)
+    changed.set_params(eta0=0.1).partial_fit(X, y)
+    assert not np.allclose(changed.coef_, unchanged.coef_)
+    # The schedule's position continues: a model whose step went back to the
+    # original continues exactly as one never changed.
+    again = clone(unchanged).partial_fit(X, y, classes=[0, 1])
+    again.set_params(eta0=0.1).set_params(eta0=0.01).partial_fit(X, y)
+    np.testing.assert_array_equal(again.coef_, unchanged.coef_)
+    penalized = clone(unchanged).partial_fit(X, y, classes=[0, 1])
+    penalized.set_params(alpha=1.0).partial_fit(X, y)
+    assert np.abs(penalized.coef_).sum() < np.abs(unchanged.coef_).sum()
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_bad_weights_labels_and_features_are_clear_errors(Estimator, breast_cancer):
+    X, y = breast_cancer
+    with pytest.raises(
+        ValueError, match=r"non-negative numbers: class 0 has weight -1"
+    ):
+        Estimator(class_weight={0: -1.0, 1: 1.0}).fit(X, y)
+    with pytest.raises(ValueError, match=r"class 1 has weight 'x'"):
+        Estimator(class_weight={0: 1.0, 1: "x"}).fit(X, y)
+    with pytest.raises(ValueError, match=r"class_weight.*not classes.*\[7\]"):
+        Estimator(class_weight={0: 1.0, 1: 2.0, 7: 3.0}).fit(X, y)
+    with pytest.raises(ValueError, match=r"class_weight.*not classes.*\[7\]"):
+        Estimator(class_weight={0: 1.0, 7: 3.0}).partial_fit(X, y, classes=[0, 1])
+    with pytest.raises(ValueError, match="(?i)negative"):
+        Estimator().fit(X, y, eval_set=(X, y, -np.ones(len(y))))
+    one_hot = np.eye(2)[y]
+    for fit in (
+        lambda: Estimator().fit(X, one_hot),
+        lambda: Estimator().partial_fit(X, one_hot, classes=[0, 1]),
+    ):
+        with pytest.raises(ValueError, match=r"1-D.*shape \(569, 2\).*argmax"):
+            fit()
+    text = X.astype(object)
+    text[7, 3] = "0 12 255"
+    with pytest.raises(ValueError, match=r"row 7, column 3: '0 12 255'.*numbers"):
+        Estimator().fit(text, y)
+    model = Estimator(max_iter=1, tol=None).fit(X, y)
+    with pytest.raises(ValueError, match=r"row 7, column 3.*FER2013Transformer"):
+        model.predict(text)
+
+
+# -- a default fit is quiet ------------------------------------------------------
+
+
+@pytest.mark.filterwarnings("error")  # over pyproject's ignore of ConvergenceWarning
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+@pytest.mark.parametrize(
+    "params",
+    [
+        dict(),
+        dict(validation_fraction=0.2),
+        dict(early_stopping=True),
+        dict(learning_rate="adaptive"),
+        dict(max_iter=3),
+    ],
+)
+def test_a_default_fit_does_not_warn(Estimator, params, standardized_faces):
+    # Before: ConvergenceWarning on every fit with the tuned max_iter=8.
+    X, y = standardized_faces
+    if Estimator is SGDLogisticRegression:
+        y = (y == 3).astype(int)
+    model = Estimator(random_state=0, **params).fit(X, y)
+    model.partial_fit(X, y)
+    if not params.get("early_stopping"):
+        # Every planned epoch, then partial_fit's.
+        assert model.n_iter_ == params.get("max_iter", 8) + 1
+
+
+@pytest.mark.parametrize(
+    "dtype, penalty, reason",
+    [
+        (np.float32, None, r"the training loss reaches .* \(more than 69.3\)"),
+        (np.float32, "l2", r"the loss of mini-batch \d+ is nan"),
+        (np.float64, "l2", r"the weights reach .*, beyond the range of float32"),
+    ],
+)
+def test_each_kind_of_divergence_gives_the_same_advice(dtype, penalty, reason):
+    X, y = load_breast_cancer(return_X_y=True)  # unscaled
+    model = SGDSoftmaxRegression(
+        eta0=1e30, learning_rate="constant", momentum=0, penalty=penalty
+    )
+    with pytest.raises(ValueError, match=rf"epoch 1: {reason}\. Use a smaller eta0"):
+        model.fit(X.astype(dtype), y)

@@ -363,3 +363,70 @@ def test_a_block_shared_by_X_and_y_is_made_once(client):
     _made.update(count=0)
     fit_dask(SGDSoftmaxRegression(random_state=0), X, y, classes=range(7))
     assert _made["count"] == n_blocks
+
+
+def test_empty_blocks_are_skipped(client, faces):
+    # Before: partial_fit on the empty block raised "Found array with 0 sample(s)".
+    X, y = faces
+    chunks = (0, 150, 0, 150, 300, 0)
+    eval_set = (X[:100], y[:100])
+    trained = fit_dask(
+        SGDSoftmaxRegression(random_state=0),
+        da.from_array(X, chunks=(chunks, -1)),
+        da.from_array(y, chunks=(chunks,)),
+        classes=np.unique(y),
+        epochs=2,
+        eval_set=eval_set,
+        blocks_per_task=2,
+    )
+    local = SGDSoftmaxRegression(random_state=0)
+    for epoch in range(2):
+        for start, stop in [(0, 150), (150, 300), (300, 600)]:
+            local.partial_fit(
+                X[start:stop],
+                y[start:stop],
+                classes=np.unique(y) if epoch == start == 0 else None,
+                eval_set=eval_set if stop == 600 else None,
+            )
+    np.testing.assert_array_equal(trained.coef_, local.coef_)
+    np.testing.assert_array_equal(
+        trained.validation_loss_curve_, local.validation_loss_curve_
+    )
+    with pytest.raises(ValueError, match="X has no rows"):
+        fit_dask(
+            SGDSoftmaxRegression(),
+            da.zeros((0, 3), chunks=((0,), (3,))),
+            da.zeros(0, chunks=((0,),)),
+            classes=[0, 1],
+        )
+
+
+def test_empty_dataframe_partitions_are_skipped(client, faces):
+    import dask.dataframe as dd
+
+    X, y = faces
+    frame = pd.DataFrame(X).add_prefix("pixel_").assign(label=y, row=range(600))
+    parts = dd.from_pandas(frame, npartitions=4)  # rows 0-149, 150-299, ...
+    kept = parts[(parts.row >= 150) & ((parts.row < 300) | (parts.row >= 450))]
+    trained = fit_dask(
+        SGDSoftmaxRegression(random_state=0),
+        kept.drop(columns=["label", "row"]),
+        kept["label"],
+        classes=np.unique(y),
+        blocks_per_task=1,  # the first task gets an empty partition only
+    )
+    local = _local_loop(
+        SGDSoftmaxRegression(random_state=0),
+        [(X[150:300], y[150:300]), (X[450:], y[450:])],
+        np.unique(y),
+        1,
+    )
+    np.testing.assert_array_equal(trained.coef_, local.coef_)
+    empty = parts[parts.row < 0]
+    with pytest.raises(ValueError, match="Every block of X is empty"):
+        fit_dask(
+            SGDSoftmaxRegression(),
+            empty.drop(columns=["label", "row"]),
+            empty["label"],
+            classes=np.unique(y),
+        )

@@ -140,3 +140,31 @@ def test_rows_the_parser_used_to_accept_name_their_index_label(frame):
     assert "row 13: value 65536 at position 0 is outside 0-255" in message
     assert "row 14: token '\u0663' at position 0 is not an integer" in message
     assert "row 15: token '1_0' at position 0 is not an integer" in message
+
+
+def test_a_refit_forgets_the_previous_input(frame, pixels):
+    # Before: n_features_in_ = 2 from the DataFrame stayed, and transforming
+    # the Series failed with "X does not contain any features".
+    transformer = FER2013Transformer().fit(frame).fit(frame["pixels"])
+    assert not hasattr(transformer, "n_features_in_")
+    assert not hasattr(transformer, "feature_names_in_")
+    np.testing.assert_array_equal(
+        transformer.transform(frame["pixels"]), pixels.astype(np.float32) / 255
+    )
+    assert FER2013Transformer().fit(frame).fit_transform(frame["pixels"]).shape == (
+        6,
+        2304,
+    )
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [(dict(scale="bad"), "scale"), (dict(feature_names="x"), "feature_names")],
+)
+def test_transform_validates_the_parameters(frame, params, match):
+    # Before: transform without fit ignored scale="bad" (no scaling at all).
+    with pytest.raises(ValueError, match=match):
+        FER2013Transformer(**params).transform(frame)
+    fitted = FER2013Transformer().fit(frame).set_params(**params)
+    with pytest.raises(ValueError, match=match):
+        fitted.transform(frame)
