@@ -92,6 +92,38 @@ def _link_sklearn_refs(app, what, name, obj, options, lines):
     lines[:] = [_SKLEARN_REF.sub(link, line) for line in lines]
 
 
+# The docs are built without network (CI), so intersphinx cannot fetch the
+# other projects' inventories: a reference to one of their objects links to
+# its API page by the URL scheme that project's documentation uses.
+_EXTERNAL_API_PAGES = {
+    "sklearn": "https://scikit-learn.org/stable/modules/generated/{page}.html",
+    "numpy": "https://numpy.org/doc/stable/reference/generated/{page}.html",
+    "scipy": "https://docs.scipy.org/doc/scipy/reference/generated/{page}.html",
+    "pandas": "https://pandas.pydata.org/docs/reference/api/{page}.html",
+    "torch": "https://docs.pytorch.org/docs/stable/generated/{page}.html",
+    "dask": "https://docs.dask.org/en/stable/generated/{page}.html",
+}
+
+
+def _link_external_api(app, env, node, contnode):
+    from docutils import nodes
+
+    target = node.get("reftarget", "")
+    pattern = _EXTERNAL_API_PAGES.get(target.split(".")[0])
+    if node.get("refdomain") != "py" or pattern is None:
+        return None
+    # A method or attribute lives on its class's page: up to the first
+    # capitalised part (sklearn.linear_model.SGDClassifier.fit).
+    parts = target.split(".")
+    cls = next((i for i, part in enumerate(parts) if part[:1].isupper()), None)
+    page = ".".join(parts if cls is None else parts[: cls + 1])
+    url = pattern.format(page=page) + ("" if page == target else f"#{target}")
+    reference = nodes.reference("", "", internal=False, refuri=url, reftitle=target)
+    reference.append(contnode)
+    return reference
+
+
 def setup(app):
+    app.connect("missing-reference", _link_external_api)
     app.connect("autodoc-skip-member", _skip_metadata_request_setters)
     app.connect("autodoc-process-docstring", _link_sklearn_refs)

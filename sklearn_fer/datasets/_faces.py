@@ -101,6 +101,8 @@ def make_faces(
     overlapping per-emotion distributions with random pose, lighting and noise,
     so that the task is learnable but not trivial.
 
+    Read more in the :ref:`User Guide <data_guide>`.
+
     Parameters
     ----------
     n_samples : int, default=1000

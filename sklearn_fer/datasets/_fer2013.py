@@ -438,6 +438,8 @@ def load_fer2013(
     common. Every row is validated instead (2304 integers 0-255, emotion codes
     0-6, known splits), and an error names the offending lines.
 
+    Read more in the :ref:`User Guide <data_guide>`.
+
     Parameters
     ----------
     path : str or path-like
@@ -555,6 +557,8 @@ def iter_fer2013(
     Memory stays bounded by a few blocks of the file, however large it is;
     the chunks, concatenated, equal what :func:`load_fer2013` returns for the
     same arguments.
+
+    Read more in the :ref:`User Guide <out_of_core_guide>`.
 
     Parameters
     ----------

@@ -18,6 +18,8 @@ class CoefImageDisplay:
     colour map centred on 0, shared by all panels). A binary model has one
     weight image, for ``classes_[1]``.
 
+    Read more in the :ref:`User Guide <inspection_guide>`.
+
     Parameters
     ----------
     coef : ndarray of shape (n_images, 2304)

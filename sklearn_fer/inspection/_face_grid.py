@@ -14,6 +14,8 @@ class FaceGridDisplay:
 
     A wrong prediction is titled in red.
 
+    Read more in the :ref:`User Guide <inspection_guide>`.
+
     Parameters
     ----------
     images : array-like of shape (n_faces, 2304) or (n_faces, 48, 48)

@@ -42,6 +42,8 @@ class LossCurveDisplay:
     axis; the legend sits right of the curves (a new figure makes room for it;
     on your own axes save with ``bbox_inches="tight"``).
 
+    Read more in the :ref:`User Guide <inspection_guide>`.
+
     Parameters
     ----------
     loss : array-like

@@ -14,7 +14,7 @@ class SGDLogisticRegression(BaseSGDLinearClassifier):
     FER2013 pixels; for more classes use :class:`SGDSoftmaxRegression` or wrap
     this estimator in :class:`~sklearn.multiclass.OneVsRestClassifier`.
 
-    Read more in the README's "Linear models" section.
+    Read more in the :ref:`User Guide <linear_models_guide>`.
 
     Parameters
     ----------

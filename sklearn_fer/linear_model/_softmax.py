@@ -15,7 +15,7 @@ class SGDSoftmaxRegression(BaseSGDLinearClassifier):
     :class:`~sklearn.linear_model.LogisticRegression` fits exactly. It records
     the training and validation loss per epoch and supports ``partial_fit``.
 
-    Read more in the README's "Linear models" section.
+    Read more in the :ref:`User Guide <linear_models_guide>`.
 
     Parameters
     ----------

@@ -63,6 +63,8 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
     training loop, history, early stopping and progress display are skorch's;
     PyTorch and skorch come with the ``cnn`` extra.
 
+    Read more in the :ref:`User Guide <cnn_guide>`.
+
     Parameters
     ----------
     channels : tuple of int, default=(16, 32, 64, 128)

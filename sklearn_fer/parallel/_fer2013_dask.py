@@ -45,6 +45,8 @@ def fer2013_to_dask(
     ``dask.array.from_npy_stack(directory / "pixels")``. Workers on other
     machines need ``directory`` on a file system they share.
 
+    Read more in the :ref:`User Guide <out_of_core_guide>`.
+
     Parameters
     ----------
     path : str or path-like

@@ -175,6 +175,8 @@ def fit_dask(
     scheduler: a ``distributed.Client`` when one exists, else Dask's local
     threads.
 
+    Read more in the :ref:`User Guide <out_of_core_guide>`.
+
     Parameters
     ----------
     estimator : estimator with ``partial_fit``

@@ -26,6 +26,8 @@ class FER2013Transformer(TransformerMixin, BaseEstimator):
     The transformer is stateless: ``transform`` works without ``fit``, which
     only records the input's column names.
 
+    Read more in the :ref:`User Guide <data_guide>`.
+
     Parameters
     ----------
     column : str, default='pixels'

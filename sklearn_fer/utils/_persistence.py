@@ -32,6 +32,8 @@ TRUSTED_TYPES = (
 def save_model(model, path, *, format: str = "skops") -> Path:
     """Save a fitted model; a failed save leaves no partial file behind.
 
+    Read more in the :ref:`User Guide <model_files>`.
+
     Parameters
     ----------
     model : estimator
@@ -102,6 +104,8 @@ def load_model(path, *, format: str | None = None, trust: bool = False):
     another package) is refused unless ``trust=True``. Once loaded, the model
     must be an estimator whose fitted arrays agree with each other (the width
     of ``coef_`` with ``n_features_in_``, its rows with ``classes_``...).
+
+    Read more in the :ref:`User Guide <model_files>`.
 
     Parameters
     ----------
