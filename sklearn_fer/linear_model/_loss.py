@@ -16,8 +16,8 @@ def log_softmax(raw):
     """Row-wise ``raw - logsumexp(raw)`` and ``logsumexp(raw)``, without overflow.
 
     Written out rather than calling ``scipy.special.logsumexp``: its array-API
-    dispatch costs about 0.2 ms a call, a quarter of an SGD epoch on FER2013's
-    256 x 7 mini-batch scores.
+    dispatch costs more per call than the whole computation on a mini-batch's
+    scores (256 x 7 on FER2013), and it runs once per mini-batch.
     """
     shift = raw.max(axis=1, keepdims=True)
     shifted = raw - shift

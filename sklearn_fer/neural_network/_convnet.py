@@ -74,8 +74,8 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
         block. None means one in the first block and two in each later one
         ((1, 2, 2, 2) for the default ``channels``): a single convolution at
         full 48 x 48 resolution, where activations are largest, makes epochs
-        1.2-1.5x faster on 2 CPU cores than two, which more than makes up for
-        the lower accuracy per epoch within a time budget (see the user guide).
+        faster, which more than makes up for the lower accuracy per epoch
+        within a time budget (figures in the user guide).
     hidden_units : int, default=256
         Width of the fully connected layer.
     dropout : float, default=0.5
