@@ -16,6 +16,7 @@ import numpy as np
 
 from ..utils._parallel import n_threads
 from ._emotions import EMOTIONS
+from ._geometry import crop_center
 from ._pixels import IMAGE_SHAPE, N_PIXELS
 
 #: Suffixes of the image files listed in an image folder (case-insensitive).
@@ -87,7 +88,8 @@ def read_face(path, *, resize: bool = False) -> np.ndarray:
     resize : bool, default=False
         False: the image must already be 48 x 48 (a FER2013 face). True: a
         photo of any size is turned upright (its EXIF orientation),
-        centre-cropped to a square (never stretched) and resized to 48 x 48.
+        centre-cropped to a square (never stretched) and resized to 48 x 48,
+        as :func:`sklearn_fer.preprocessing.crop_center` does.
 
     Returns
     -------
@@ -131,19 +133,14 @@ def read_face(path, *, resize: bool = False) -> np.ndarray:
             if resize:
                 image = ImageOps.exif_transpose(image)
             pixels = _grey_levels(image)
-            if resize:
-                # Centre-cropped to a square, never stretched: a face keeps
-                # its proportions (there is no face detection).
-                grey = ImageOps.fit(
-                    Image.fromarray(pixels),
-                    IMAGE_SHAPE[::-1],
-                    method=Image.Resampling.BILINEAR,
-                )
-                pixels = np.asarray(grey, dtype=np.uint8)
         except errors as exc:
             raise ValueError(
                 f"{path}: cannot decode this image ({type(exc).__name__}: {exc})."
             ) from None
+    if resize:
+        # Centre-cropped to a square, never stretched: a face keeps its
+        # proportions. The same crop as preprocessing.crop_center.
+        return crop_center(pixels)
     if pixels.shape != IMAGE_SHAPE:
         raise ValueError(
             f"{path}: image is {pixels.shape[1]}x{pixels.shape[0]} pixels; FER2013 "
