@@ -41,14 +41,16 @@ def load_faces(path, *, target="emotion", usage=None, labelled=False):
 
 
 def synthetic_faces(n_faces, target, random_state):
-    """``make_faces`` with labels as class names, relabelled like ``load_fer2013``."""
-    from ..datasets import EMOTIONS, make_faces
+    """``make_faces``, kept and labelled as ``load_fer2013`` does for ``target``.
+
+    Returns the faces, their codes and the name of each code.
+    """
+    from ..datasets import make_faces
+    from ..datasets._fer2013 import _selection
 
     X, codes = make_faces(n_faces, random_state=random_state, return_X_y=True)
-    y = np.asarray(EMOTIONS)[codes]
-    if target == "happy":
-        y = np.where(y == "happy", "happy", "not happy")
-    elif target != "emotion":
-        keep = np.isin(y, target)
-        X, y = X[keep], y[keep]
-    return X, y
+    selection = _selection(None, target)
+    if selection.kept_codes is not None:
+        keep = np.isin(codes, selection.kept_codes)
+        X, codes = X[keep], codes[keep]
+    return X, selection.label_of_code[codes], selection.target_names

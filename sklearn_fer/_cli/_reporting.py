@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from ..utils._pipeline import final_step
+from ._labels import class_names
 
 
 def scores(model, X, y):
@@ -100,6 +101,7 @@ def write_report(folder: Path, model, y, predicted, metrics):
         y,
         predicted,
         labels=model.classes_,
+        display_labels=class_names(model),
         normalize="true",
         values_format=".2f",
         xticks_rotation=45,

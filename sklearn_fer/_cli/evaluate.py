@@ -1,7 +1,8 @@
 """``sklearn-fer evaluate``: score a saved model on a split of FER2013."""
 
-from ..datasets import EMOTIONS, USAGES
+from ..datasets import USAGES
 from ._data import load_faces
+from ._labels import fer2013_target, labels_for
 from ._options import (
     COMMON_OPTIONS,
     DATA_OPTIONS,
@@ -54,24 +55,12 @@ def load(args):
     return load_model(args.model, format=args.format, trust=args.trust)
 
 
-def target_of(model):
-    """The ``load_fer2013`` target that gives a saved model's classes."""
-    classes = [str(c) for c in model.classes_]
-    if sorted(classes) == ["happy", "not happy"]:
-        return "happy"
-    if set(classes) <= set(EMOTIONS):
-        return "emotion" if len(classes) == len(EMOTIONS) else classes
-    raise ValueError(
-        f"the model's classes {classes} are not emotion names: was it trained "
-        "with sklearn-fer train?"
-    )
-
-
 def run(args):
     model = load(args)
     path = data_path(args)
-    faces = load_faces(path, target=target_of(model), usage=args.usage, labelled=True)
-    y = faces.target_names[faces.target]
+    target = fer2013_target(model)
+    faces = load_faces(path, target=target, usage=args.usage, labelled=True)
+    y = labels_for(model, faces)
     split_scores, predicted = scores(model, faces.data, y)
     print_scores(f"{args.usage} scores of {args.model} ({len(y)} faces)", split_scores)
     if args.report:

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from ._data import load_faces
+from ._labels import class_names
 from ._options import COMMON_OPTIONS, MODEL_FILE_OPTIONS, OUTPUT_OPTIONS, UsageError
 from ._outputs import Outputs
 from .evaluate import load
@@ -71,7 +72,7 @@ def run(args):
     from ..utils._files import atomic_write
 
     model = load(args)
-    classes = [str(c) for c in model.classes_]
+    classes = class_names(model)
     # Every input is read and predicted before anything is written.
     text = io.StringIO()
     writer = csv.writer(text, lineterminator="\n")

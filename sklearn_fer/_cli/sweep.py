@@ -170,10 +170,10 @@ def run(args):
     path = data_path(args, required=False)
     if path:
         faces = load_faces(path, target=target, usage="Training", labelled=True)
-        X, y = faces.data, faces.target_names[faces.target]
+        X, y = faces.data, faces.target
         source = f"FER2013 Training from {path}"
     else:
-        X, y = synthetic_faces(args.n_faces, target, args.random_state)
+        X, y, _ = synthetic_faces(args.n_faces, target, args.random_state)
         source = f"{len(y)} synthetic faces (make_faces); --data PATH for FER2013"
     pipeline = make_pipeline(StandardScaler(), estimator)
     folds = StratifiedKFold(args.cv, shuffle=True, random_state=args.random_state)

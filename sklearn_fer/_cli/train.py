@@ -4,6 +4,7 @@ import time
 from pathlib import Path
 
 from ._data import load_faces
+from ._labels import name_classes
 from ._models import (
     MODELS,
     check_save_format,
@@ -87,7 +88,8 @@ def outputs(args) -> Outputs:
 
 
 def _split(faces, estimator, path):
-    """Training (labels as names) and the validation set: PublicTest, if any.
+    """Training and the validation set (PublicTest, if any), labelled with the
+    codes of ``load_fer2013``.
 
     Standardized (a StandardScaler fitted on Training) unless the estimator
     standardizes its input itself.
@@ -100,11 +102,9 @@ def _split(faces, estimator, path):
         )
     except ValueError as exc:  # no Training faces
         raise ValueError(f"{path}: {exc}") from exc
-    names = faces.target_names
-    split.y_train = names[split.y_train]
     split.eval_set = None
     if len(split.y_test):
-        split.eval_set = (split.X_test, names[split.y_test])
+        split.eval_set = (split.X_test, split.y_test)
     return split
 
 
@@ -138,7 +138,10 @@ def run(args):
     estimator = parse_params(args.param, new_estimator(args.model, args.random_state))
     check_save_format(args.model, args.format)
     path = data_path(args)
-    split = _split(load_faces(path, target=target, labelled=True), estimator, path)
+    faces = load_faces(path, target=target, labelled=True)
+    target_names = faces.target_names
+    split = _split(faces, estimator, path)
+    del faces  # the split holds its own copies
     if split.eval_set is None:
         estimator.set_params(validation_fraction=0.1)
     validation = "PublicTest" if split.eval_set else "10% of Training, held out"
@@ -161,6 +164,7 @@ def run(args):
     model = estimator
     if split.scaler is not None:
         model = Pipeline([("scale", split.scaler), ("model", estimator)])
+    name_classes(model, target_names)
     saved = save_model(model, args.outputs.file("--out"), format=args.format)
     with args.outputs.folder("--report") as staging:
         write_report(staging, model, y_report, predicted, metrics)
