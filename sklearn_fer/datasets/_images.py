@@ -71,6 +71,55 @@ def _grey_levels(image) -> np.ndarray:
     return np.asarray(image.convert("L"), dtype=np.uint8)
 
 
+def _shown_levels(image, grey) -> np.ndarray:
+    """The decoded image to show: ``grey`` for a grey image, else 8-bit RGB."""
+    if image.mode in ("1", "L", "LA") or image.mode.startswith("I;16"):
+        return grey
+    return np.asarray(image.convert("RGB"), dtype=np.uint8)
+
+
+def _decode(path, *, upright: bool, colour: bool = False):
+    """The image's grey levels (see ``read_face``) and, with ``colour``, the
+    image to show (``_shown_levels``); checked, errors naming ``path``."""
+    Image = _pillow("Reading image files")
+    from PIL import ImageOps
+
+    errors = _decoding_errors(Image)
+    try:
+        image = Image.open(path)
+    except Image.UnidentifiedImageError:
+        raise ValueError(f"{path}: not an image file that Pillow can read.") from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ValueError(f"{path}: refused without decoding it: {exc}") from None
+    except errors as exc:
+        raise ValueError(f"{path}: cannot read this image ({exc}).") from None
+    with image:
+        width, height = image.size
+        limit = Image.MAX_IMAGE_PIXELS
+        if limit and width * height > limit:
+            raise ValueError(
+                f"{path}: {width}x{height} pixels, more than Pillow's "
+                f"decompression-bomb limit of {limit}; not decoded."
+            )
+        if image.mode in ("I", "F"):
+            kind = "integer" if image.mode == "I" else "floating-point"
+            raise ValueError(
+                f"{path}: a 32-bit {kind} image, whose grey levels have no fixed "
+                "range; save it with 8 or 16 bits per pixel."
+            )
+        try:
+            image.load()
+            if upright:
+                image = ImageOps.exif_transpose(image)
+            grey = _grey_levels(image)
+            shown = _shown_levels(image, grey) if colour else None
+        except errors as exc:
+            raise ValueError(
+                f"{path}: cannot decode this image ({type(exc).__name__}: {exc})."
+            ) from None
+    return grey, shown
+
+
 def read_face(path, *, resize: bool = False) -> np.ndarray:
     """One face from an image file, as 2304 grey levels 0-255.
 
@@ -102,41 +151,7 @@ def read_face(path, *, resize: bool = False) -> np.ndarray:
         fixed grey range, or (``resize=False``) is not 48 x 48; the message
         names the file.
     """
-    Image = _pillow("Reading image files")
-    from PIL import ImageOps
-
-    errors = _decoding_errors(Image)
-    try:
-        image = Image.open(path)
-    except Image.UnidentifiedImageError:
-        raise ValueError(f"{path}: not an image file that Pillow can read.") from None
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise ValueError(f"{path}: refused without decoding it: {exc}") from None
-    except errors as exc:
-        raise ValueError(f"{path}: cannot read this image ({exc}).") from None
-    with image:
-        width, height = image.size
-        limit = Image.MAX_IMAGE_PIXELS
-        if limit and width * height > limit:
-            raise ValueError(
-                f"{path}: {width}x{height} pixels, more than Pillow's "
-                f"decompression-bomb limit of {limit}; not decoded."
-            )
-        if image.mode in ("I", "F"):
-            kind = "integer" if image.mode == "I" else "floating-point"
-            raise ValueError(
-                f"{path}: a 32-bit {kind} image, whose grey levels have no fixed "
-                "range; save it with 8 or 16 bits per pixel."
-            )
-        try:
-            image.load()
-            if resize:
-                image = ImageOps.exif_transpose(image)
-            pixels = _grey_levels(image)
-        except errors as exc:
-            raise ValueError(
-                f"{path}: cannot decode this image ({type(exc).__name__}: {exc})."
-            ) from None
+    pixels, _ = _decode(path, upright=resize)
     if resize:
         # Centre-cropped to a square, never stretched: a face keeps its
         # proportions. The same crop as preprocessing.crop_center.
@@ -147,6 +162,22 @@ def read_face(path, *, resize: bool = False) -> np.ndarray:
             f"faces are {IMAGE_SHAPE[1]}x{IMAGE_SHAPE[0]}."
         )
     return pixels.reshape(N_PIXELS)
+
+
+def read_photo(path) -> tuple[np.ndarray, np.ndarray]:
+    """A photo turned upright: its grey levels, to find faces in, and its colours.
+
+    Decoded and checked as :func:`read_face` does, at full resolution.
+
+    Returns
+    -------
+    grey : ndarray of shape (height, width), dtype uint8
+        Grey levels as ``read_face`` computes them (so that
+        ``crop_center(grey)`` is ``read_face(path, resize=True)``).
+    shown : ndarray of shape (height, width) or (height, width, 3), dtype uint8
+        The photo to draw on: ``grey`` itself for a grey image, else RGB.
+    """
+    return _decode(path, upright=True, colour=True)
 
 
 def is_image(path) -> bool:

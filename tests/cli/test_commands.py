@@ -103,7 +103,9 @@ def test_predict_csv_rows_and_images(softmax_file, fer_file, tmp_path, capsys):
     )
     assert code == EXIT_OK
     lines = out.read_text().splitlines()
-    assert lines[0].startswith("input,prediction,p(")
+    # How each face was taken (a column added with --detect-faces).
+    assert lines[0].startswith("input,face,prediction,p(")
+    assert [line.split(",")[1] for line in lines[1:]] == ["row", "row", "centre"]
     # Named as given on the command line (changed from the bare file name).
     assert [line.split(",")[0] for line in lines[1:]] == [
         f"{rows}:1",
@@ -112,8 +114,8 @@ def test_predict_csv_rows_and_images(softmax_file, fer_file, tmp_path, capsys):
     ]
     model = load_model(softmax_file)
     expected = [EMOTIONS[code] for code in model.predict(faces.data)]
-    assert [line.split(",")[1] for line in lines[1:3]] == expected
-    probabilities = np.array([line.split(",")[2:] for line in lines[1:]], float)
+    assert [line.split(",")[2] for line in lines[1:3]] == expected
+    probabilities = np.array([line.split(",")[3:] for line in lines[1:]], float)
     np.testing.assert_allclose(probabilities.sum(axis=1), 1, atol=1e-3)
 
 
@@ -285,7 +287,7 @@ def test_predict_recognises_images_by_content(softmax_file, tmp_path, capsys, na
     lines = capsys.readouterr().out.splitlines()
     assert [line.split(",")[0] for line in lines[1:]] == [str(tmp_path / name)]
     expected = load_model(softmax_file).predict(face.reshape(1, -1))
-    assert lines[1].split(",")[1] == EMOTIONS[expected[0]]
+    assert lines[1].split(",")[2] == EMOTIONS[expected[0]]
 
 
 @pytest.mark.parametrize(
@@ -387,5 +389,5 @@ def test_predict_rows_in_argument_order_named_as_given(softmax_file, tmp_path, c
         str(inputs[2]),
     ]
     expected = load_model(softmax_file).predict_proba(faces.data[[1, 2, 0]])
-    got = np.array([line.split(",")[2:] for line in lines], float)
+    got = np.array([line.split(",")[3:] for line in lines], float)
     np.testing.assert_allclose(got, expected, atol=1e-4)

@@ -211,7 +211,7 @@ def test_existing_files_need_force(run, data, softmax_file, tmp_path):
         "--force",
     )
     assert code == EXIT_OK
-    assert predictions.read_text().startswith("input,prediction")
+    assert predictions.read_text().startswith("input,face,prediction")
 
 
 def test_own_report_replaced_only_with_force_and_whole(run, data, tmp_path):
