@@ -77,7 +77,7 @@ def _compare(title, ours, baselines, data):
             warnings.simplefilter("ignore")  # baselines' ConvergenceWarning
             model.fit(X_train, y_train)
         seconds = time.perf_counter() - started
-        rows[name] = {**scores(model, X_test, y_test)[0], "fit time (s)": seconds}
+        rows[name] = {**scores(model, X_test, y_test)[0], "fit_time_seconds": seconds}
         if model is ours:
             print(f"\n{title}: {name}, loss per epoch")
             print_loss_curves(model)

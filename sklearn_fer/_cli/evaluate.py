@@ -1,5 +1,7 @@
 """``sklearn-fer evaluate``: score a saved model on a split of FER2013."""
 
+from pathlib import Path
+
 from ..datasets import USAGES
 from ._data import load_faces
 from ._labels import fer2013_target, labels_for
@@ -11,7 +13,14 @@ from ._options import (
     data_path,
 )
 from ._outputs import Outputs
-from ._reporting import print_scores, scores, write_report
+from ._reporting import (
+    estimator_params,
+    file_facts,
+    print_scores,
+    scores,
+    versions,
+    write_report,
+)
 
 HELP = "score a saved model on a split of FER2013"
 DESCRIPTION = (
@@ -56,6 +65,8 @@ def load(args):
 
 
 def run(args):
+    from ..utils._pipeline import final_step
+
     model = load(args)
     path = data_path(args)
     target = fer2013_target(model)
@@ -64,11 +75,28 @@ def run(args):
     split_scores, predicted = scores(model, faces.data, y)
     print_scores(f"{args.usage} scores of {args.model} ({len(y)} faces)", split_scores)
     if args.report:
+        estimator = final_step(model)
         metrics = {
-            "model": str(args.model),
-            "data": str(path),
-            args.usage: split_scores,
+            "command": "evaluate",
+            "model": repr(estimator),
+            "model_file": file_facts(args.model),
+            "params": estimator_params(model),
+            "target": target,
+            "target_names": faces.target_names.tolist(),
+            "data": file_facts(path),
+            "scored_on": args.usage,
+            "n_scored": len(y),
+            "scores": split_scores,
+            "versions": versions(),
         }
         with args.outputs.folder("--report") as staging:
-            write_report(staging, model, y, predicted, metrics)
+            write_report(
+                staging,
+                model,
+                y,
+                predicted,
+                metrics,
+                subject=f"{type(estimator).__name__} from {Path(args.model).name}",
+                scored_on=f"{args.usage} of {Path(path).name}",
+            )
         print(f"report: {args.report}")
