@@ -88,8 +88,12 @@ def print_table(title, rows):
     # Short headers, so that the demo's tables fit in one block (84 columns).
     headers = {**SCORE_NAMES, "balanced_accuracy": "balanced acc."}
     formatters = {headers[name]: _cell(name) for name in frame.columns}
-    text = frame.rename(columns=headers).to_string(
-        formatters=formatters, na_rep="-", line_width=TERMINAL_WIDTH
+    frame = frame.rename(columns=headers)
+    text = frame.to_string(
+        formatters=formatters,
+        col_space={header: len(header) + 1 for header in frame.columns},
+        na_rep="-",
+        line_width=TERMINAL_WIDTH,
     )
     print(f"\n{title}\n{text}")
 

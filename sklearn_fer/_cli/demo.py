@@ -14,7 +14,7 @@ from ._options import (
     data_path,
 )
 from ._outputs import Outputs
-from ._reporting import print_loss_curves, print_table, scores
+from ._reporting import print_loss_curves, print_table, print_wrapped, scores
 
 HELP = "logistic (happy vs rest) and softmax (7 emotions) beside sklearn"
 DESCRIPTION = (
@@ -99,7 +99,7 @@ def run(args):
         raise ValueError(f"{source}: {exc}") from exc
     if not len(split.y_test):
         raise ValueError(f"{source} has no PublicTest faces to score the demo on.")
-    print(
+    print_wrapped(
         f"sklearn-fer demo on {source}: {len(split.y_train)} Training / "
         f"{len(split.y_test)} PublicTest faces"
     )
