@@ -1,10 +1,13 @@
 """Faces for the commands: FER2013 from a file, or synthetic faces."""
 
 import gzip
+import os
 import zipfile
 import zlib
 
 import numpy as np
+
+from ._progress import say
 
 #: Errors of a damaged file that do not say which file.
 _UNNAMED_READ_ERRORS = (
@@ -16,6 +19,14 @@ _UNNAMED_READ_ERRORS = (
 )
 
 
+def _announce(path):
+    """A progress line: which file loads, and how big it is."""
+    size = ""
+    if os.path.isfile(path):
+        size = f" ({os.path.getsize(path) / 1e6:.1f} MB)"
+    say(f"loading {path}{size} ...")
+
+
 def load_faces(path, *, target="emotion", usage=None, labelled=False):
     """``load_fer2013``, with errors that name ``path`` and no empty result.
 
@@ -24,6 +35,7 @@ def load_faces(path, *, target="emotion", usage=None, labelled=False):
     """
     from ..datasets import load_fer2013
 
+    _announce(path)
     try:
         faces = load_fer2013(path, target=target, usage=usage)
     except _UNNAMED_READ_ERRORS as exc:

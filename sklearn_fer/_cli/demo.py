@@ -14,6 +14,7 @@ from ._options import (
     data_path,
 )
 from ._outputs import Outputs
+from ._progress import say
 from ._reporting import print_loss_curves, print_table, print_wrapped, scores
 
 HELP = "logistic (happy vs rest) and softmax (7 emotions) beside sklearn"
@@ -72,6 +73,7 @@ def _compare(title, ours, baselines, data):
     X_train, y_train, X_test, y_test = data
     rows = {}
     for name, model in [(type(ours).__name__, ours), *baselines]:
+        say(f"{title}: fitting {name} ...")
         started = time.perf_counter()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # baselines' ConvergenceWarning

@@ -11,6 +11,7 @@ from ._data import load_faces
 from ._labels import class_names
 from ._options import COMMON_OPTIONS, MODEL_FILE_OPTIONS, OUTPUT_OPTIONS, UsageError
 from ._outputs import Outputs
+from ._progress import say
 from .evaluate import load
 
 HELP = "predict emotions of CSV rows, photos, or the faces found in photos"
@@ -149,6 +150,7 @@ def _detected_lines(given, path, model, names, cropper, annotations):
     from ..datasets._images import read_photo
     from ..inspection import annotate_faces
 
+    say(f"finding the faces in {given} ...")
     grey, shown = read_photo(path)
     crops = cropper.crop([grey])
     found = len(crops.faces)

@@ -21,6 +21,7 @@ from ._options import (
     parse_target,
 )
 from ._outputs import Outputs
+from ._progress import say
 from ._reporting import json_text, plot_sweep, print_study, print_wrapped
 
 HELP = "cross-validated step-size and batch-size study"
@@ -131,6 +132,7 @@ def _study(pipeline, name, values, folds, n_jobs, X, y):
         "error": [],
     }
     for value in values:
+        say(f"{name}={value:g}: {folds.get_n_splits()}-fold cross-validation ...")
         candidate = clone(pipeline).set_params(**{f"{step}__{name}": value})
         try:
             with warnings.catch_warnings():

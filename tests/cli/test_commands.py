@@ -13,9 +13,18 @@ from sklearn_fer.datasets import EMOTIONS, make_faces
 from sklearn_fer.utils import load_model
 
 
-def test_demo_prints_the_tables(capsys):
+def test_demo_prints_the_tables(capsys, monkeypatch):
+    from sklearn_fer._cli import _progress
+
+    monkeypatch.setattr(_progress, "_stderr_is_terminal", lambda: True)
     assert main(["demo", "--n-faces", "300"]) == EXIT_OK
-    printed = capsys.readouterr().out
+    printed, err = capsys.readouterr()
+    # On a terminal, a line on standard error before each model is fitted.
+    fitting = [line for line in err.splitlines() if ": fitting " in line]
+    assert len(fitting) == 5
+    assert fitting[0] == (
+        "sklearn-fer demo: Happy vs not happy: fitting SGDLogisticRegression ..."
+    )
     assert "Happy vs not happy: test-set scores" in printed
     assert "SGDSoftmaxRegression" in printed and "LogisticRegression" in printed
     # Fits an 88-column terminal (the tables were 123 columns wide).

@@ -108,6 +108,20 @@ def test_one_line_per_face_with_its_box(cv2, run, softmax_file, photos, tmp_path
     assert row["face"] == "row" and row["faces_found"] == "" and row["prediction"]
 
 
+def test_each_photo_searched_is_announced(cv2, run, softmax_file, photos, monkeypatch):
+    from sklearn_fer._cli import _progress
+
+    monkeypatch.setattr(_progress, "_stderr_is_terminal", lambda: True)
+    group, wall, _ = photos
+    argv = ["predict", "--model", softmax_file, "--detect-faces", group, wall]
+    code, printed, err = run(*argv)
+    assert code == EXIT_OK and "finding" not in printed
+    assert [line for line in err.splitlines() if "finding" in line] == [
+        f"sklearn-fer predict: finding the faces in {group} ...",
+        f"sklearn-fer predict: finding the faces in {wall} ...",
+    ]
+
+
 def test_without_detection_the_photo_is_centre_cropped(run, softmax_file, photos):
     group, _, _ = photos
     code, printed, _ = run("predict", "--model", softmax_file, group)
