@@ -17,7 +17,9 @@ replaced) and turns errors into exit codes: 0 success, 1 failure (bad file,
 divergence ...), 2 usage error, 130 interrupted; one line on stderr, a
 traceback only with ``--debug``. ``_options`` declares the options several
 commands share; ``_models`` the models ``--model`` names; ``_data`` loads the
-faces; ``_reporting`` scores a model and writes its report. Image files
+faces; ``_labels`` names the codes a model learns (the data guide's label
+convention); ``_reporting`` scores a model and writes its report;
+``_progress`` says on a terminal what starts. Image files
 become faces in ``sklearn_fer.datasets._images``, as for the loader.
 """
 

@@ -1,10 +1,13 @@
 """Faces for the commands: FER2013 from a file, or synthetic faces."""
 
 import gzip
+import os
 import zipfile
 import zlib
 
 import numpy as np
+
+from ._progress import say
 
 #: Errors of a damaged file that do not say which file.
 _UNNAMED_READ_ERRORS = (
@@ -16,6 +19,14 @@ _UNNAMED_READ_ERRORS = (
 )
 
 
+def _announce(path):
+    """A progress line: which file loads, and how big it is."""
+    size = ""
+    if os.path.isfile(path):
+        size = f" ({os.path.getsize(path) / 1e6:.1f} MB)"
+    say(f"loading {path}{size} ...")
+
+
 def load_faces(path, *, target="emotion", usage=None, labelled=False):
     """``load_fer2013``, with errors that name ``path`` and no empty result.
 
@@ -25,6 +36,7 @@ def load_faces(path, *, target="emotion", usage=None, labelled=False):
     """
     from ..datasets import load_fer2013
 
+    _announce(path)
     try:
         faces = load_fer2013(path, target=target, usage=usage)
     except _UNNAMED_READ_ERRORS as exc:
@@ -38,14 +50,16 @@ def load_faces(path, *, target="emotion", usage=None, labelled=False):
 
 
 def synthetic_faces(n_faces, target, random_state):
-    """``make_faces`` with labels as class names, relabelled like ``load_fer2013``."""
-    from ..datasets import EMOTIONS, make_faces
+    """``make_faces``, kept and labelled as ``load_fer2013`` does for ``target``.
+
+    Returns the faces, their codes and the name of each code.
+    """
+    from ..datasets import make_faces
+    from ..datasets._fer2013 import _selection
 
     X, codes = make_faces(n_faces, random_state=random_state, return_X_y=True)
-    y = np.asarray(EMOTIONS)[codes]
-    if target == "happy":
-        y = np.where(y == "happy", "happy", "not happy")
-    elif target != "emotion":
-        keep = np.isin(y, target)
-        X, y = X[keep], y[keep]
-    return X, y
+    selection = _selection(None, target)
+    if selection.kept_codes is not None:
+        keep = np.isin(codes, selection.kept_codes)
+        X, codes = X[keep], codes[keep]
+    return X, selection.label_of_code[codes], selection.target_names

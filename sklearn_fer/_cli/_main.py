@@ -10,7 +10,7 @@ import os
 import sys
 import warnings
 
-from . import demo, evaluate, predict, sweep, train
+from . import _progress, demo, evaluate, predict, sweep, train
 from ._options import UsageError
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
@@ -112,6 +112,7 @@ def main(argv=None) -> int:
             warnings.filterwarnings(
                 "ignore", message="Image size .* could be decompression bomb"
             )
+            _progress.start(args.command, quiet=args.quiet)
             args.outputs = command.outputs(args)
             args.outputs.command = args.command
             args.outputs.check()  # before anything is read or trained

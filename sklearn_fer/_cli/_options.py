@@ -27,6 +27,12 @@ COMMON_OPTIONS.add_argument(
     action="store_true",
     help="show the Python traceback of an error (also: SKLEARN_FER_DEBUG=1)",
 )
+COMMON_OPTIONS.add_argument(
+    "--quiet",
+    action="store_true",
+    help="no progress lines on standard error (shown only on a terminal: "
+    "what is loading, which model is fitting ...)",
+)
 
 #: Options of the commands that write files.
 OUTPUT_OPTIONS = _parent()

@@ -14,7 +14,8 @@ from ._options import (
     data_path,
 )
 from ._outputs import Outputs
-from ._reporting import print_loss_curves, print_table, scores
+from ._progress import say
+from ._reporting import print_loss_curves, print_table, print_wrapped, scores
 
 HELP = "logistic (happy vs rest) and softmax (7 emotions) beside sklearn"
 DESCRIPTION = (
@@ -72,12 +73,13 @@ def _compare(title, ours, baselines, data):
     X_train, y_train, X_test, y_test = data
     rows = {}
     for name, model in [(type(ours).__name__, ours), *baselines]:
+        say(f"{title}: fitting {name} ...")
         started = time.perf_counter()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # baselines' ConvergenceWarning
             model.fit(X_train, y_train)
         seconds = time.perf_counter() - started
-        rows[name] = {**scores(model, X_test, y_test)[0], "fit time (s)": seconds}
+        rows[name] = {**scores(model, X_test, y_test)[0], "fit_time_seconds": seconds}
         if model is ours:
             print(f"\n{title}: {name}, loss per epoch")
             print_loss_curves(model)
@@ -99,7 +101,7 @@ def run(args):
         raise ValueError(f"{source}: {exc}") from exc
     if not len(split.y_test):
         raise ValueError(f"{source} has no PublicTest faces to score the demo on.")
-    print(
+    print_wrapped(
         f"sklearn-fer demo on {source}: {len(split.y_train)} Training / "
         f"{len(split.y_test)} PublicTest faces"
     )

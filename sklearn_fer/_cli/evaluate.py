@@ -1,7 +1,10 @@
 """``sklearn-fer evaluate``: score a saved model on a split of FER2013."""
 
-from ..datasets import EMOTIONS, USAGES
+from pathlib import Path
+
+from ..datasets import USAGES
 from ._data import load_faces
+from ._labels import fer2013_target, labels_for
 from ._options import (
     COMMON_OPTIONS,
     DATA_OPTIONS,
@@ -10,7 +13,14 @@ from ._options import (
     data_path,
 )
 from ._outputs import Outputs
-from ._reporting import print_scores, scores, write_report
+from ._reporting import (
+    estimator_params,
+    file_facts,
+    print_scores,
+    scores,
+    versions,
+    write_report,
+)
 
 HELP = "score a saved model on a split of FER2013"
 DESCRIPTION = (
@@ -19,7 +29,7 @@ DESCRIPTION = (
 )
 EXAMPLES = [
     "sklearn-fer evaluate --model happy.skops --data fer2013.csv.gz",
-    "sklearn-fer evaluate --model cnn.pkl --format pickle --data "
+    "sklearn-fer evaluate --model cnn.skops --data "
     "fer2013.csv.gz --usage Training --report cnn-training",
 ]
 PARENTS = [MODEL_FILE_OPTIONS, DATA_OPTIONS, OUTPUT_OPTIONS, COMMON_OPTIONS]
@@ -54,32 +64,39 @@ def load(args):
     return load_model(args.model, format=args.format, trust=args.trust)
 
 
-def target_of(model):
-    """The ``load_fer2013`` target that gives a saved model's classes."""
-    classes = [str(c) for c in model.classes_]
-    if sorted(classes) == ["happy", "not happy"]:
-        return "happy"
-    if set(classes) <= set(EMOTIONS):
-        return "emotion" if len(classes) == len(EMOTIONS) else classes
-    raise ValueError(
-        f"the model's classes {classes} are not emotion names: was it trained "
-        "with sklearn-fer train?"
-    )
-
-
 def run(args):
+    from ..utils._pipeline import final_step
+
     model = load(args)
     path = data_path(args)
-    faces = load_faces(path, target=target_of(model), usage=args.usage, labelled=True)
-    y = faces.target_names[faces.target]
+    target = fer2013_target(model)
+    faces = load_faces(path, target=target, usage=args.usage, labelled=True)
+    y = labels_for(model, faces)
     split_scores, predicted = scores(model, faces.data, y)
     print_scores(f"{args.usage} scores of {args.model} ({len(y)} faces)", split_scores)
     if args.report:
+        estimator = final_step(model)
         metrics = {
-            "model": str(args.model),
-            "data": str(path),
-            args.usage: split_scores,
+            "command": "evaluate",
+            "model": repr(estimator),
+            "model_file": file_facts(args.model),
+            "params": estimator_params(model),
+            "target": target,
+            "target_names": faces.target_names.tolist(),
+            "data": file_facts(path),
+            "scored_on": args.usage,
+            "n_scored": len(y),
+            "scores": split_scores,
+            "versions": versions(),
         }
         with args.outputs.folder("--report") as staging:
-            write_report(staging, model, y, predicted, metrics)
+            write_report(
+                staging,
+                model,
+                y,
+                predicted,
+                metrics,
+                subject=f"{type(estimator).__name__} from {Path(args.model).name}",
+                scored_on=f"{args.usage} of {Path(path).name}",
+            )
         print(f"report: {args.report}")

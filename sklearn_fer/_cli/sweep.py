@@ -21,7 +21,8 @@ from ._options import (
     parse_target,
 )
 from ._outputs import Outputs
-from ._reporting import json_text, plot_sweep, print_study
+from ._progress import say
+from ._reporting import json_text, plot_sweep, print_study, print_wrapped
 
 HELP = "cross-validated step-size and batch-size study"
 DESCRIPTION = (
@@ -131,6 +132,7 @@ def _study(pipeline, name, values, folds, n_jobs, X, y):
         "error": [],
     }
     for value in values:
+        say(f"{name}={value:g}: {folds.get_n_splits()}-fold cross-validation ...")
         candidate = clone(pipeline).set_params(**{f"{step}__{name}": value})
         try:
             with warnings.catch_warnings():
@@ -170,14 +172,16 @@ def run(args):
     path = data_path(args, required=False)
     if path:
         faces = load_faces(path, target=target, usage="Training", labelled=True)
-        X, y = faces.data, faces.target_names[faces.target]
-        source = f"FER2013 Training from {path}"
+        X, y = faces.data, faces.target
+        source = f"the {len(y)} Training faces of {Path(path).name}"
+        hint = ""
     else:
-        X, y = synthetic_faces(args.n_faces, target, args.random_state)
-        source = f"{len(y)} synthetic faces (make_faces); --data PATH for FER2013"
+        X, y, _ = synthetic_faces(args.n_faces, target, args.random_state)
+        source = f"{len(y)} synthetic faces"
+        hint = " (make_faces; --data PATH for FER2013)"
     pipeline = make_pipeline(StandardScaler(), estimator)
     folds = StratifiedKFold(args.cv, shuffle=True, random_state=args.random_state)
-    print(f"sweep of {estimator!r} on {source}, {args.cv}-fold CV", flush=True)
+    print_wrapped(f"sweep of {estimator!r} on {source}{hint}, {args.cv}-fold CV")
     X = X.astype(np.float32)
     studies = {}
     for name, values in (("eta0", eta0s), ("batch_size", batch_sizes)):
@@ -189,7 +193,13 @@ def run(args):
     with args.outputs.folder("--out") as staging:
         (staging / "sweep.json").write_text(json_text(studies))
         try:
-            plot_sweep(studies, staging / "sweep.png")
+            plot_sweep(
+                studies,
+                staging / "sweep.png",
+                title=f"{args.cv}-fold cross-validation of "
+                f"{type(estimator).__name__} on {source}",
+                n_folds=args.cv,
+            )
             plot = f", plot: {Path(args.out) / 'sweep.png'}"
         except ImportError:
             plot = " (no plot: matplotlib missing)"

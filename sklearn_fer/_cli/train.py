@@ -4,6 +4,7 @@ import time
 from pathlib import Path
 
 from ._data import load_faces
+from ._labels import name_classes
 from ._models import (
     MODELS,
     new_estimator,
@@ -20,7 +21,16 @@ from ._options import (
     parse_target,
 )
 from ._outputs import Outputs
-from ._reporting import print_scores, scores, write_report
+from ._reporting import (
+    estimator_params,
+    file_facts,
+    print_scores,
+    print_wrapped,
+    scores,
+    versions,
+    write_model_card,
+    write_report,
+)
 
 HELP = "fit a model on Training, save it and a report"
 DESCRIPTION = (
@@ -86,7 +96,8 @@ def outputs(args) -> Outputs:
 
 
 def _split(faces, estimator, path):
-    """Training (labels as names) and the validation set: PublicTest, if any.
+    """Training and the validation set (PublicTest, if any), labelled with the
+    codes of ``load_fer2013``.
 
     Standardized (a StandardScaler fitted on Training) unless the estimator
     standardizes its input itself.
@@ -99,11 +110,9 @@ def _split(faces, estimator, path):
         )
     except ValueError as exc:  # no Training faces
         raise ValueError(f"{path}: {exc}") from exc
-    names = faces.target_names
-    split.y_train = names[split.y_train]
     split.eval_set = None
     if len(split.y_test):
-        split.eval_set = (split.X_test, names[split.y_test])
+        split.eval_set = (split.X_test, split.y_test)
     return split
 
 
@@ -117,14 +126,18 @@ def _scores_and_curves(estimator, split):
     else:
         name, X, y = "Training", split.X_train, split.y_train
         title = "Training scores (no PublicTest rows in the file)"
-    metrics = {}
-    metrics[name], predicted = scores(estimator, X, y)
-    print_scores(title, metrics[name])
+    split_scores, predicted = scores(estimator, X, y)
+    print_scores(title, split_scores)
     validation = estimator.validation_loss_curve_
-    metrics["loss_curve"] = [float(v) for v in estimator.loss_curve_]
-    metrics["validation_loss_curve"] = (
-        None if validation is None else [float(v) for v in validation]
-    )
+    metrics = {
+        "scored_on": name,
+        "n_scored": len(y),
+        "scores": split_scores,
+        "loss_curve": [float(v) for v in estimator.loss_curve_],
+        "validation_loss_curve": (
+            None if validation is None else [float(v) for v in validation]
+        ),
+    }
     return metrics, y, predicted
 
 
@@ -136,30 +149,50 @@ def run(args):
     target = parse_target(args.target, args.model)
     estimator = parse_params(args.param, new_estimator(args.model, args.random_state))
     path = data_path(args)
-    split = _split(load_faces(path, target=target, labelled=True), estimator, path)
+    faces = load_faces(path, target=target, labelled=True)
+    target_names = faces.target_names
+    split = _split(faces, estimator, path)
+    del faces  # the split holds its own copies
     if split.eval_set is None:
         estimator.set_params(validation_fraction=0.1)
-    validation = "PublicTest" if split.eval_set else "10% of Training, held out"
-    print(
+        validation = "10% of Training"
+    else:
+        validation = "PublicTest"
+    print_wrapped(
         f"training {estimator!r} on {len(split.y_train)} faces of {path} "
-        f"(validation: {validation})",
-        flush=True,
+        f"(validation: {validation})"
     )
     started = time.perf_counter()
     estimator.fit(split.X_train, split.y_train, eval_set=split.eval_set)
     metrics = {
+        "command": "train",
         "model": repr(estimator),
-        "data": str(path),
+        "params": estimator_params(estimator),
         "target": target,
-        "fit time (s)": time.perf_counter() - started,
+        "target_names": target_names.tolist(),
+        "data": file_facts(path),
         "n_train": len(split.y_train),
+        "validation": validation,
+        "fit_time_seconds": time.perf_counter() - started,
     }
     more, y_report, predicted = _scores_and_curves(estimator, split)
     metrics.update(more)
+    metrics["versions"] = versions()
     model = estimator
     if split.scaler is not None:
         model = Pipeline([("scale", split.scaler), ("model", estimator)])
+    name_classes(model, target_names)
     saved = save_model(model, args.outputs.file("--out"), format=args.format)
     with args.outputs.folder("--report") as staging:
-        write_report(staging, model, y_report, predicted, metrics)
+        write_report(
+            staging,
+            model,
+            y_report,
+            predicted,
+            metrics,
+            subject=f"{type(estimator).__name__} trained on {Path(path).name}",
+            scored_on=metrics["scored_on"],
+            validation=f"validation: {validation}",
+        )
+        write_model_card(staging, model, metrics, Path(args.out).name, args.format)
     print(f"\nmodel: {saved}\nreport: {report_dir(args)}")

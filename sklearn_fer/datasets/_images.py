@@ -16,6 +16,7 @@ import numpy as np
 
 from ..utils._parallel import n_threads
 from ._emotions import EMOTIONS
+from ._geometry import crop_center
 from ._pixels import IMAGE_SHAPE, N_PIXELS
 
 #: Suffixes of the image files listed in an image folder (case-insensitive).
@@ -70,36 +71,16 @@ def _grey_levels(image) -> np.ndarray:
     return np.asarray(image.convert("L"), dtype=np.uint8)
 
 
-def read_face(path, *, resize: bool = False) -> np.ndarray:
-    """One face from an image file, as 2304 grey levels 0-255.
+def _shown_levels(image, grey) -> np.ndarray:
+    """The decoded image to show: ``grey`` for a grey image, else 8-bit RGB."""
+    if image.mode in ("1", "L", "LA") or image.mode.startswith("I;16"):
+        return grey
+    return np.asarray(image.convert("RGB"), dtype=np.uint8)
 
-    Colour images become grey levels by ITU-R 601-2 luma (as Pillow's
-    ``convert('L')``), 16-bit grey images are scaled onto 0-255; 32-bit
-    integer and floating-point images are refused, since their range is
-    unknown. An image with more pixels than Pillow's decompression-bomb limit
-    (``PIL.Image.MAX_IMAGE_PIXELS``) is refused from its header, before
-    anything is decoded.
 
-    Parameters
-    ----------
-    path : str or path-like
-        Any image Pillow reads.
-    resize : bool, default=False
-        False: the image must already be 48 x 48 (a FER2013 face). True: a
-        photo of any size is turned upright (its EXIF orientation),
-        centre-cropped to a square (never stretched) and resized to 48 x 48.
-
-    Returns
-    -------
-    face : ndarray of shape (2304,), dtype uint8
-
-    Raises
-    ------
-    ValueError
-        The file is not an image Pillow can decode, is too large, has no
-        fixed grey range, or (``resize=False``) is not 48 x 48; the message
-        names the file.
-    """
+def _decode(path, *, upright: bool, colour: bool = False):
+    """The image's grey levels (see ``read_face``) and, with ``colour``, the
+    image to show (``_shown_levels``); checked, errors naming ``path``."""
     Image = _pillow("Reading image files")
     from PIL import ImageOps
 
@@ -128,28 +109,75 @@ def read_face(path, *, resize: bool = False) -> np.ndarray:
             )
         try:
             image.load()
-            if resize:
+            if upright:
                 image = ImageOps.exif_transpose(image)
-            pixels = _grey_levels(image)
-            if resize:
-                # Centre-cropped to a square, never stretched: a face keeps
-                # its proportions (there is no face detection).
-                grey = ImageOps.fit(
-                    Image.fromarray(pixels),
-                    IMAGE_SHAPE[::-1],
-                    method=Image.Resampling.BILINEAR,
-                )
-                pixels = np.asarray(grey, dtype=np.uint8)
+            grey = _grey_levels(image)
+            shown = _shown_levels(image, grey) if colour else None
         except errors as exc:
             raise ValueError(
                 f"{path}: cannot decode this image ({type(exc).__name__}: {exc})."
             ) from None
+    return grey, shown
+
+
+def read_face(path, *, resize: bool = False) -> np.ndarray:
+    """One face from an image file, as 2304 grey levels 0-255.
+
+    Colour images become grey levels by ITU-R 601-2 luma (as Pillow's
+    ``convert('L')``), 16-bit grey images are scaled onto 0-255; 32-bit
+    integer and floating-point images are refused, since their range is
+    unknown. An image with more pixels than Pillow's decompression-bomb limit
+    (``PIL.Image.MAX_IMAGE_PIXELS``) is refused from its header, before
+    anything is decoded.
+
+    Parameters
+    ----------
+    path : str or path-like
+        Any image Pillow reads.
+    resize : bool, default=False
+        False: the image must already be 48 x 48 (a FER2013 face). True: a
+        photo of any size is turned upright (its EXIF orientation),
+        centre-cropped to a square (never stretched) and resized to 48 x 48,
+        as :func:`sklearn_fer.preprocessing.crop_center` does.
+
+    Returns
+    -------
+    face : ndarray of shape (2304,), dtype uint8
+
+    Raises
+    ------
+    ValueError
+        The file is not an image Pillow can decode, is too large, has no
+        fixed grey range, or (``resize=False``) is not 48 x 48; the message
+        names the file.
+    """
+    pixels, _ = _decode(path, upright=resize)
+    if resize:
+        # Centre-cropped to a square, never stretched: a face keeps its
+        # proportions. The same crop as preprocessing.crop_center.
+        return crop_center(pixels)
     if pixels.shape != IMAGE_SHAPE:
         raise ValueError(
             f"{path}: image is {pixels.shape[1]}x{pixels.shape[0]} pixels; FER2013 "
             f"faces are {IMAGE_SHAPE[1]}x{IMAGE_SHAPE[0]}."
         )
     return pixels.reshape(N_PIXELS)
+
+
+def read_photo(path) -> tuple[np.ndarray, np.ndarray]:
+    """A photo turned upright: its grey levels, to find faces in, and its colours.
+
+    Decoded and checked as :func:`read_face` does, at full resolution.
+
+    Returns
+    -------
+    grey : ndarray of shape (height, width), dtype uint8
+        Grey levels as ``read_face`` computes them (so that
+        ``crop_center(grey)`` is ``read_face(path, resize=True)``).
+    shown : ndarray of shape (height, width) or (height, width, 3), dtype uint8
+        The photo to draw on: ``grey`` itself for a grey image, else RGB.
+    """
+    return _decode(path, upright=True, colour=True)
 
 
 def is_image(path) -> bool:

@@ -2,7 +2,8 @@
 
 import numpy as np
 
-from ..preprocessing._face_cropper import _check_boxes, _image_array, _import_cv2
+from ..datasets._geometry import _image_array
+from ..preprocessing._face_cropper import _check_boxes, _import_cv2
 
 
 def annotate_faces(image, boxes, labels=None, *, color=(0, 200, 0)) -> np.ndarray:

@@ -9,11 +9,11 @@ image: on 488 of 600 PublicTest faces it found one, of median side 47.25 px
 with no margin, in grey and resized to 48 x 48, is therefore framed like a
 FER2013 face; ``margin`` widens (or tightens) it.
 
-Detection needs OpenCV (extra ``faces``), imported on first use; cropping and
-resizing are NumPy only, so :func:`crop_center` (the path without detection)
-needs no extra. Resizing uses Pillow's bilinear filter, widened when shrinking
-so that every source pixel counts (what ``Image.resize(..., BILINEAR)`` does,
-and what the command line did for image files).
+Detection needs OpenCV (extra ``faces``), imported on first use. Cropping and
+resizing are NumPy only, in ``sklearn_fer.datasets._geometry``, which the
+image reader uses too: :func:`crop_center` (the path without detection, also
+exported here) needs no extra and gives the face the loader and the command
+line read from a photo.
 """
 
 import threading
@@ -24,13 +24,12 @@ from typing import NamedTuple
 import numpy as np
 from sklearn.utils._param_validation import validate_parameter_constraints
 
-from ..datasets import IMAGE_SHAPE, N_PIXELS
+from ..datasets import N_PIXELS
+from ..datasets._geometry import _crop_square, _grey, _to_uint8
 from ..utils._sklearn_api import Interval
 
 #: The cascade file, shipped in the opencv-python(-headless) wheels.
 _CASCADE_FILE = "haarcascade_frontalface_default.xml"
-#: ITU-R BT.601 luma, as Pillow's convert("L") and OpenCV's RGB2GRAY use.
-_LUMA = (0.299, 0.587, 0.114)
 # One cascade per thread: CascadeClassifier.detectMultiScale is not const
 # (opencv/opencv#4287), so one object must not serve two threads at once.
 _cascades = threading.local()
@@ -61,106 +60,6 @@ def _cascade():
             )
         _cascades.frontal_face = cascade
     return cascade
-
-
-def _image_array(image, where="image"):
-    """``image`` as an ndarray of shape (H, W) or (H, W, 3|4), checked.
-
-    Returns the array and the factor that maps its values to 0-255.
-    """
-    array = np.asarray(image)
-    if array.ndim == 3 and array.shape[2] == 1:
-        array = array[:, :, 0]
-    if not (array.ndim == 2 or (array.ndim == 3 and array.shape[2] in (3, 4))):
-        raise ValueError(
-            f"{where} must be grey (height, width) or colour (height, width, 3 "
-            f"or 4) channels RGB(A), got an array of shape {array.shape}."
-        )
-    if array.shape[0] == 0 or array.shape[1] == 0:
-        raise ValueError(f"{where} is empty (shape {array.shape}).")
-    if array.dtype == np.uint8:
-        return array, 1.0
-    if array.dtype == np.uint16:
-        return array, 255 / 65535
-    if np.issubdtype(array.dtype, np.floating):
-        low, high = float(np.min(array)), float(np.max(array))
-        if not (low >= 0 and high <= 1):  # also false for NaN
-            raise ValueError(
-                f"{where} has float values from {low} to {high}: float images must "
-                "lie in [0, 1] (divide 8-bit values by 255)."
-            )
-        return array, 255.0
-    raise TypeError(
-        f"{where} has dtype {array.dtype}: expected uint8 (0-255), uint16 "
-        "(0-65535) or float in [0, 1]."
-    )
-
-
-def _grey(image, where="image"):
-    """Grey levels 0-255, shape (H, W); colour by BT.601 luma.
-
-    A grey uint8 image is returned as it is (no copy); others as float32.
-    """
-    array, to_255 = _image_array(image, where)
-    if array.ndim == 2 and array.dtype == np.uint8:
-        return array
-    if array.ndim == 2:
-        grey = array.astype(np.float32)
-    else:  # channel by channel, so that no float copy of all channels is made
-        grey = array[:, :, 0] * np.float32(_LUMA[0])
-        grey += array[:, :, 1] * np.float32(_LUMA[1])
-        grey += array[:, :, 2] * np.float32(_LUMA[2])
-    if to_255 != 1.0:
-        grey *= np.float32(to_255)
-    return grey
-
-
-def _to_uint8(values):
-    return np.clip(np.rint(values), 0, 255).astype(np.uint8)
-
-
-def _resampling_weights(start, length, n_out, n_in):
-    """Weights of the source pixels of each output pixel, along one axis.
-
-    The output covers source coordinates [start, start + length) (pixel ``j``
-    spans [j, j + 1)). Pillow's bilinear filter: a triangle of half-width 1
-    output pixel, widened to the output pixel's footprint when shrinking. As in
-    Pillow, the weights of pixels beyond the image are dropped and the rest
-    renormalised; an output pixel wholly beyond the image copies the nearest
-    edge pixel (so a margin past the border repeats the border).
-
-    Returns
-    -------
-    weights : ndarray of float64, shape (n_out, stop - first)
-    first : int
-        The source index of the weights' first column.
-    """
-    scale = length / n_out
-    widening = max(scale, 1.0)
-    centres = start + (np.arange(n_out) + 0.5) * scale
-    first_needed = np.floor(centres - widening).astype(np.int64)
-    taps = first_needed[:, None] + np.arange(int(np.ceil(2 * widening)) + 2)
-    weights = np.maximum(0.0, 1 - np.abs((taps + 0.5 - centres[:, None]) / widening))
-    inside = (taps >= 0) & (taps < n_in)
-    kept = np.where(inside, weights, 0.0)
-    outside_only = kept.sum(axis=1) == 0
-    kept[outside_only] = weights[outside_only]
-    kept /= kept.sum(axis=1, keepdims=True)
-    taps = np.clip(taps, 0, n_in - 1)
-    first, stop = int(taps.min()), int(taps.max()) + 1
-    matrix = np.zeros((n_out, stop - first))
-    np.add.at(matrix, (np.arange(n_out)[:, None], taps - first), kept)
-    return matrix, first
-
-
-def _crop_square(grey, left, top, side):
-    """The square [left, left + side) x [top, top + side) of ``grey`` as 48 x 48."""
-    rows, row0 = _resampling_weights(top, side, IMAGE_SHAPE[0], grey.shape[0])
-    cols, col0 = _resampling_weights(left, side, IMAGE_SHAPE[1], grey.shape[1])
-    region = grey[row0 : row0 + rows.shape[1], col0 : col0 + cols.shape[1]]
-    region = region.astype(np.float32, copy=False)
-    face = rows.astype(np.float32) @ region @ cols.T.astype(np.float32)
-    return _to_uint8(face).reshape(N_PIXELS)
 
 
 def _crop_boxes(grey, boxes, margin):
@@ -259,44 +158,6 @@ def crop_faces(image, boxes, *, margin=0.0) -> np.ndarray:
     )
     grey = _grey(image)
     return _crop_boxes(grey, _check_boxes(boxes, grey.shape), margin)
-
-
-def crop_center(image) -> np.ndarray:
-    """The largest centred square of an image, as a 48 x 48 grey FER2013 row.
-
-    For an image with no detected face, or when detection is not wanted: a
-    non-square image loses equal strips from its longer sides and is never
-    stretched, like ``PIL.ImageOps.fit(image, (48, 48), Image.BILINEAR)``
-    after ``convert("L")``. Needs no optional dependency.
-
-    Parameters
-    ----------
-    image : array-like of shape (height, width) or (height, width, 3 or 4)
-        Grey or RGB(A) image (alpha ignored); uint8, uint16, or float in
-        [0, 1].
-
-    Returns
-    -------
-    face : ndarray of shape (2304,), dtype uint8
-
-    See Also
-    --------
-    crop_faces : Crops given boxes.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from sklearn_fer.preprocessing import crop_center
-    >>> photo = np.zeros((100, 300), dtype=np.uint8)
-    >>> photo[:, 100:200] = 255  # the centred 100 x 100 square
-    >>> face = crop_center(photo)
-    >>> face.shape, int(face.reshape(48, 48)[:, 1:-1].min())
-    ((2304,), 255)
-    """
-    grey = _grey(image)
-    height, width = grey.shape
-    side = min(height, width)
-    return _crop_square(grey, (width - side) / 2, (height - side) / 2, side)
 
 
 class FaceCrops(NamedTuple):

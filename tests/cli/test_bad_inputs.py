@@ -200,7 +200,7 @@ def test_16_bit_and_colour_images_predicted_as_their_grey_levels(
     image.save(tmp_path / "face.png")
     code, out, _ = run("predict", "--model", softmax_file, tmp_path / "face.png")
     assert code == EXIT_OK
-    probabilities = np.array(out.splitlines()[1].split(",")[2:], float)
+    probabilities = np.array(out.splitlines()[1].split(",")[3:], float)
     expected = load_model(softmax_file).predict_proba(face.reshape(1, -1))[0]
     np.testing.assert_allclose(probabilities, expected, atol=1e-4)
 

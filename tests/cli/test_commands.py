@@ -13,22 +13,36 @@ from sklearn_fer.datasets import EMOTIONS, make_faces
 from sklearn_fer.utils import load_model
 
 
-def test_demo_prints_the_tables(capsys):
+def test_demo_prints_the_tables(capsys, monkeypatch):
+    from sklearn_fer._cli import _progress
+
+    monkeypatch.setattr(_progress, "_stderr_is_terminal", lambda: True)
     assert main(["demo", "--n-faces", "300"]) == EXIT_OK
-    printed = capsys.readouterr().out
+    printed, err = capsys.readouterr()
+    # On a terminal, a line on standard error before each model is fitted.
+    fitting = [line for line in err.splitlines() if ": fitting " in line]
+    assert len(fitting) == 5
+    assert fitting[0] == (
+        "sklearn-fer demo: Happy vs not happy: fitting SGDLogisticRegression ..."
+    )
     assert "Happy vs not happy: test-set scores" in printed
     assert "SGDSoftmaxRegression" in printed and "LogisticRegression" in printed
+    # Fits an 88-column terminal (the tables were 123 columns wide).
+    assert max(len(line) for line in printed.splitlines()) <= 88
 
 
 def test_train_writes_model_and_report(softmax_file, fer_file, capsys):
     model = load_model(softmax_file)
-    assert list(model.classes_) == sorted(EMOTIONS)
+    # The codes of load_fer2013, named for display (they were the names).
+    assert list(model.classes_) == list(range(7))
+    assert list(model.target_names_) == list(EMOTIONS)
     assert model[-1].max_iter == 3 and model[-1].tol is None
     report = softmax_file.with_name("softmax-report")
     metrics = json.loads((report / "metrics.json").read_text())
     assert len(metrics["loss_curve"]) == 3
     assert len(metrics["validation_loss_curve"]) == 3  # PublicTest per epoch
-    assert 0 <= metrics["PublicTest"]["accuracy"] <= 1
+    assert metrics["scored_on"] == "PublicTest"
+    assert 0 <= metrics["scores"]["accuracy"] <= 1
     assert (report / "loss_curve.png").stat().st_size > 0
     assert (report / "confusion_matrix.png").stat().st_size > 0
     # No staging file or folder left behind.
@@ -72,7 +86,8 @@ def test_evaluate_scores_a_split(softmax_file, fer_file, capsys, tmp_path):
     trained = json.loads(
         (softmax_file.with_name("softmax-report") / "metrics.json").read_text()
     )
-    assert metrics["PublicTest"] == pytest.approx(trained["PublicTest"])
+    assert metrics["scored_on"] == "PublicTest"
+    assert metrics["scores"] == pytest.approx(trained["scores"])
 
 
 def test_predict_csv_rows_and_images(softmax_file, fer_file, tmp_path, capsys):
@@ -101,7 +116,9 @@ def test_predict_csv_rows_and_images(softmax_file, fer_file, tmp_path, capsys):
     )
     assert code == EXIT_OK
     lines = out.read_text().splitlines()
-    assert lines[0].startswith("input,prediction,p(")
+    # How each face was taken (a column added with --detect-faces).
+    assert lines[0].startswith("input,face,prediction,p(")
+    assert [line.split(",")[1] for line in lines[1:]] == ["row", "row", "centre"]
     # Named as given on the command line (changed from the bare file name).
     assert [line.split(",")[0] for line in lines[1:]] == [
         f"{rows}:1",
@@ -109,9 +126,9 @@ def test_predict_csv_rows_and_images(softmax_file, fer_file, tmp_path, capsys):
         str(image),
     ]
     model = load_model(softmax_file)
-    expected = model.predict(faces.data)
-    assert [line.split(",")[1] for line in lines[1:3]] == list(expected)
-    probabilities = np.array([line.split(",")[2:] for line in lines[1:]], float)
+    expected = [EMOTIONS[code] for code in model.predict(faces.data)]
+    assert [line.split(",")[2] for line in lines[1:3]] == expected
+    probabilities = np.array([line.split(",")[3:] for line in lines[1:]], float)
     np.testing.assert_allclose(probabilities.sum(axis=1), 1, atol=1e-3)
 
 
@@ -133,10 +150,11 @@ def test_logistic_happy_and_sweep(fer_file, tmp_path, capsys):
         )
         == EXIT_OK
     )
-    assert sorted(load_model(out).classes_) == ["happy", "not happy"]
+    happy = load_model(out)
+    assert list(happy.classes_) == [0, 1]
+    assert list(happy.target_names_) == ["not happy", "happy"]
     assert (
-        "ROC AUC"
-        in json.loads((tmp_path / "r" / "metrics.json").read_text())["PublicTest"]
+        "roc_auc" in json.loads((tmp_path / "r" / "metrics.json").read_text())["scores"]
     )
     code = main(
         [
@@ -281,7 +299,7 @@ def test_predict_recognises_images_by_content(softmax_file, tmp_path, capsys, na
     lines = capsys.readouterr().out.splitlines()
     assert [line.split(",")[0] for line in lines[1:]] == [str(tmp_path / name)]
     expected = load_model(softmax_file).predict(face.reshape(1, -1))
-    assert lines[1].split(",")[1] == expected[0]
+    assert lines[1].split(",")[2] == EMOTIONS[expected[0]]
 
 
 @pytest.mark.parametrize(
@@ -383,7 +401,7 @@ def test_predict_rows_in_argument_order_named_as_given(softmax_file, tmp_path, c
         str(inputs[2]),
     ]
     expected = load_model(softmax_file).predict_proba(faces.data[[1, 2, 0]])
-    got = np.array([line.split(",")[2:] for line in lines], float)
+    got = np.array([line.split(",")[3:] for line in lines], float)
     np.testing.assert_allclose(got, expected, atol=1e-4)
 
 

@@ -211,7 +211,7 @@ def test_existing_files_need_force(run, data, softmax_file, tmp_path):
         "--force",
     )
     assert code == EXIT_OK
-    assert predictions.read_text().startswith("input,prediction")
+    assert predictions.read_text().startswith("input,face,prediction")
 
 
 def test_own_report_replaced_only_with_force_and_whole(run, data, tmp_path):
@@ -227,7 +227,12 @@ def test_own_report_replaced_only_with_force_and_whole(run, data, tmp_path):
     assert run(*argv, *FAST)[0] == EXIT_OK
     report = tmp_path / "m-report"
     marker = json.loads((report / MARKER).read_text())
-    assert marker["files"] == ["confusion_matrix.png", "loss_curve.png", "metrics.json"]
+    assert marker["files"] == [
+        "confusion_matrix.png",
+        "loss_curve.png",
+        "metrics.json",
+        "model_card.md",
+    ]
     first = _snapshot(tmp_path)
     _refused(run, *argv, *FAST, says="exists already")  # the model file first
     (tmp_path / "m.skops").unlink()
@@ -423,7 +428,7 @@ def test_stale_temporaries_of_a_killed_run_are_cleaned(run, data, tmp_path):
         ["fer2013.csv", "m.skops", "m-report", other.name]
     )
     assert np.isfinite(
-        json.loads((tmp_path / "m-report" / "metrics.json").read_text())["PublicTest"][
+        json.loads((tmp_path / "m-report" / "metrics.json").read_text())["scores"][
             "accuracy"
         ]
     )
