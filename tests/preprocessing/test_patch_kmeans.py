@@ -13,7 +13,9 @@ from sklearn_fer.datasets import make_faces
 from sklearn_fer.linear_model import SGDSoftmaxRegression
 from sklearn_fer.preprocessing import PatchKMeansEncoder
 
-SMALL = dict(n_components=12, n_patches=3000, random_state=0)
+SMALL = dict(
+    n_components=12, patch_size=6, pooling_grid=3, n_patches=3000, random_state=0
+)
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +71,7 @@ def reference_encoding(encoder, images):
     ],
 )
 def test_matches_patch_by_patch_reference(faces, params):
-    encoder = PatchKMeansEncoder(**SMALL, **params).fit(faces)
+    encoder = PatchKMeansEncoder(**{**SMALL, **params}).fit(faces)
     got = encoder.transform(faces[:3])
     assert got.dtype == np.float32
     expected = reference_encoding(encoder, faces[:3])
