@@ -11,8 +11,11 @@ matrices of 1 to 20 columns that are not square images. They run on each
 row as a one-pixel-high image (``image_shape=(1, -1)``), with cells, blocks
 and patches small enough for it: the checks then exercise the real code
 paths (gradients, binning, normalisation; patches, whitening, k-means,
-encoding, pooling), and no check is skipped or expected to fail. The
-defaults (48 x 48 faces) are tested in ``tests/preprocessing``.
+encoding, pooling), and no check is skipped or expected to fail.
+HOGTransformer's default ``transform_sqrt=True`` needs non-negative pixels: it
+says so by the ``positive_only`` tag, so the checks feed it non-negative data
+and check that it refuses negative values. The defaults on 48 x 48 faces are
+tested in ``tests/preprocessing``.
 """
 
 import pytest

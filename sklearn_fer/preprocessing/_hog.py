@@ -287,14 +287,15 @@ def _normalize_blocks(histograms, geometry, block_norm, out):
         block_norms += _EPS
     else:
         block_norms = np.sqrt(block_norms + _EPS**2)
-    blocks /= block_norms.astype(np.float32)[..., None, None, None]
+    # One row per block: each row is scaled by one number.
+    flat_blocks = out.reshape(-1, blocks[0, 0, 0].size)
+    flat_blocks *= (1 / block_norms).astype(np.float32).reshape(-1, 1)
     if block_norm == "L1-sqrt":
         np.sqrt(out, out=out)
     elif block_norm == "L2-Hys":
         np.minimum(out, np.float32(0.2), out=out)
-        flat_blocks = blocks.reshape(n, -1, blocks[0, 0, 0].size)
-        squares = np.einsum("ijk,ijk->ij", flat_blocks, flat_blocks)
-        flat_blocks /= np.sqrt(squares + np.float32(_EPS**2))[..., None]
+        squares = np.einsum("ij,ij->i", flat_blocks, flat_blocks)
+        flat_blocks *= (1 / np.sqrt(squares + np.float32(_EPS**2)))[:, None]
 
 
 def _check_pixel_range(pixels, transform_sqrt):
