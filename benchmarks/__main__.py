@@ -29,6 +29,7 @@ from sklearn_fer.utils import atomic_write
 BENCHMARKS = {
     "loading": ("benchmarks.bench_loading", ()),
     "linear": ("benchmarks.bench_linear", ()),
+    "features": ("benchmarks.bench_features", ()),
     "dask": ("benchmarks.bench_dask", ("dask", "distributed")),
     "cnn": ("benchmarks.bench_cnn", ("torch", "skorch")),
 }

@@ -5,6 +5,17 @@ like CountVectorizer), so scikit-learn runs only its API checks on it and warns
 that it skips the numeric ones; its behaviour on real input (containers,
 pipelines, set_output, bad rows) is tested in
 ``tests/preprocessing/test_fer2013_transformer.py``.
+
+HOGTransformer and PatchKMeansEncoder take faces; the checks feed small
+matrices of 1 to 20 columns that are not square images. They run on each
+row as a one-pixel-high image (``image_shape=(1, -1)``), with cells, blocks
+and patches small enough for it: the checks then exercise the real code
+paths (gradients, binning, normalisation; patches, whitening, k-means,
+encoding, pooling), and no check is skipped or expected to fail.
+HOGTransformer's default ``transform_sqrt=True`` needs non-negative pixels: it
+says so by the ``positive_only`` tag, so the checks feed it non-negative data
+and check that it refuses negative values. The defaults on 48 x 48 faces are
+tested in ``tests/preprocessing``.
 """
 
 import pytest
@@ -14,9 +25,27 @@ from sklearn.utils.estimator_checks import (
 )
 
 from sklearn_fer.linear_model import SGDLogisticRegression, SGDSoftmaxRegression
-from sklearn_fer.preprocessing import FER2013Transformer
+from sklearn_fer.preprocessing import (
+    FER2013Transformer,
+    HOGTransformer,
+    PatchKMeansEncoder,
+)
 
-ESTIMATORS = [SGDLogisticRegression(), SGDSoftmaxRegression(), FER2013Transformer()]
+ESTIMATORS = [
+    SGDLogisticRegression(),
+    SGDSoftmaxRegression(),
+    FER2013Transformer(),
+    HOGTransformer(image_shape=(1, -1), pixels_per_cell=1, cells_per_block=1),
+    PatchKMeansEncoder(
+        image_shape=(1, -1),
+        patch_size=(1, 2),
+        stride=1,
+        pooling_grid=1,
+        n_components=2,
+        n_patches=200,
+        random_state=0,
+    ),
+]
 
 
 #: Why the softmax model fails two checks: their data make it diverge.

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
+from ..utils._image_geometry import crop_center
 from ..utils._parallel import n_threads
 from ._emotions import EMOTIONS
-from ._geometry import crop_center
 from ._pixels import IMAGE_SHAPE, N_PIXELS
 
 #: Suffixes of the image files listed in an image folder (case-insensitive).

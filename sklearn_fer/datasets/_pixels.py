@@ -16,8 +16,8 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-IMAGE_SHAPE = (48, 48)
-N_PIXELS = IMAGE_SHAPE[0] * IMAGE_SHAPE[1]
+from ..utils._image_geometry import IMAGE_SHAPE, N_PIXELS
+
 #: How many offending rows an error message lists.
 MAX_REPORTED_ROWS = 5
 #: Digits of one value: 0-255 needs at most 3 ("007" is accepted, "0007" is not).

@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from ..datasets._geometry import _image_array
 from ..preprocessing._face_cropper import _check_boxes, _import_cv2
+from ..utils._image_geometry import _image_array
 
 
 def annotate_faces(image, boxes, labels=None, *, color=(0, 200, 0)) -> np.ndarray:

@@ -10,7 +10,7 @@ with no margin, in grey and resized to 48 x 48, is therefore framed like a
 FER2013 face; ``margin`` widens (or tightens) it.
 
 Detection needs OpenCV (extra ``faces``), imported on first use. Cropping and
-resizing are NumPy only, in ``sklearn_fer.datasets._geometry``, which the
+resizing are NumPy only, in ``sklearn_fer.utils._image_geometry``, which the
 image reader uses too: :func:`crop_center` (the path without detection, also
 exported here) needs no extra and gives the face the loader and the command
 line read from a photo.
@@ -25,7 +25,7 @@ import numpy as np
 from sklearn.utils._param_validation import validate_parameter_constraints
 
 from ..datasets import N_PIXELS
-from ..datasets._geometry import _crop_square, _grey, _to_uint8
+from ..utils._image_geometry import _crop_square, _grey, _to_uint8
 from ..utils._sklearn_api import Interval
 
 #: The cascade file, shipped in the opencv-python(-headless) wheels.

@@ -4,6 +4,7 @@ import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from itertools import pairwise
 
 
 def n_threads() -> int:
@@ -28,3 +29,23 @@ def ordered_thread_map(
                 yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()
+
+
+def run_on_ranges(
+    func: Callable[[int, int], None], n_items: int, n_jobs: int | None
+) -> None:
+    """``func(start, stop)`` on contiguous ranges covering ``range(n_items)``.
+
+    One range per thread of ``n_jobs`` (joblib's convention: None is 1, -1
+    all CPUs), for work that releases the GIL and writes its results itself.
+    """
+    from joblib import Parallel, delayed, effective_n_jobs
+
+    n_ranges = max(1, min(effective_n_jobs(n_jobs), n_items))
+    if n_ranges == 1:
+        func(0, n_items)
+        return
+    bounds = [n_items * i // n_ranges for i in range(n_ranges + 1)]
+    Parallel(n_jobs=n_ranges, prefer="threads")(
+        delayed(func)(start, stop) for start, stop in pairwise(bounds)
+    )

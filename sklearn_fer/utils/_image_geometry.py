@@ -1,8 +1,9 @@
 """Image arrays as FER2013 faces: grey levels, and a square resized to 48 x 48.
 
 The array-level geometry shared by the image reader (``read_face`` of a
-photo, in ``_images``) and the face cropper of
-:mod:`sklearn_fer.preprocessing` (``crop_center``, ``crop_faces``), so that a
+photo, in ``sklearn_fer.datasets``), the face cropper of
+:mod:`sklearn_fer.preprocessing` (``crop_center``, ``crop_faces``) and the
+annotated photos of :mod:`sklearn_fer.inspection`, so that a
 photo read by the loader or the command line and one cropped in Python become
 the same face. NumPy only. Resizing uses Pillow's bilinear filter, widened
 when shrinking so that every source pixel counts (what
@@ -13,7 +14,10 @@ at most 1 grey level).
 
 import numpy as np
 
-from ._pixels import IMAGE_SHAPE, N_PIXELS
+#: A FER2013 face: 48 x 48 grey levels, 2304 pixels in a row (re-exported by
+#: sklearn_fer.datasets, whose loaders and parser produce such rows).
+IMAGE_SHAPE = (48, 48)
+N_PIXELS = IMAGE_SHAPE[0] * IMAGE_SHAPE[1]
 
 #: ITU-R BT.601 luma, as Pillow's convert("L") and OpenCV's RGB2GRAY use.
 _LUMA = (0.299, 0.587, 0.114)

@@ -1,0 +1,137 @@
+"""Faces given as flat pixel rows or as images: one validation for the image features.
+
+``HOGTransformer`` and ``PatchKMeansEncoder`` take ``(n_samples, rows * columns)``
+pixel rows (what the loader's ``data`` holds) or ``(n_samples, rows, columns)``
+images (its ``images``). Both are validated here, the same way: images are
+flattened (a view, not a copy) before scikit-learn's ``validate_data``, so
+``n_features_in_`` is always the number of pixels, and the image shape is
+resolved from the ``image_shape`` parameter, the input's shape, or a square.
+"""
+
+import math
+from numbers import Integral
+
+import numpy as np
+from scipy import sparse
+from sklearn.utils.validation import validate_data
+
+
+def image_pair(value, name: str) -> tuple[int, int]:
+    """``value`` (an int or a pair) as a (rows, columns) pair of positive integers."""
+    pair = (value, value) if isinstance(value, Integral) else tuple(value)
+    if len(pair) != 2 or not all(
+        isinstance(size, Integral) and size >= 1 for size in pair
+    ):
+        raise ValueError(
+            f"{name} must be a positive integer or a pair of them, got {value!r}."
+        )
+    return int(pair[0]), int(pair[1])
+
+
+def validate_image_shape_param(image_shape) -> None:
+    """Raise ``ValueError`` unless ``image_shape`` is None or (rows, columns)."""
+    if image_shape is None:
+        return
+    if (
+        len(image_shape) != 2
+        or not all(isinstance(size, Integral) for size in image_shape)
+        or not all(size >= 1 or size == -1 for size in image_shape)
+        or tuple(image_shape) == (-1, -1)
+    ):
+        raise ValueError(
+            "image_shape must be None or (rows, columns): two positive integers, "
+            f"one of which may be -1 to be inferred; got {image_shape!r}."
+        )
+
+
+def _resolve_image_shape(image_shape, n_pixels: int) -> tuple[int, int]:
+    """(rows, columns) of an image of ``n_pixels`` pixels, from the parameter."""
+    if image_shape is None:
+        side = math.isqrt(n_pixels)
+        if side * side != n_pixels:
+            raise ValueError(
+                f"X has {n_pixels} features per row, which is not a square image: "
+                "pass image_shape=(rows, columns), or the images as a 3-D array "
+                "of shape (n_samples, rows, columns)."
+            )
+        return side, side
+    rows, columns = (int(size) for size in image_shape)
+    if rows == -1 and n_pixels % columns == 0:
+        rows = n_pixels // columns
+    elif columns == -1 and n_pixels % rows == 0:
+        columns = n_pixels // rows
+    if rows * columns != n_pixels:
+        raise ValueError(
+            f"image_shape={tuple(image_shape)!r} does not fit the {n_pixels} "
+            "features of each row of X."
+        )
+    return rows, columns
+
+
+def validate_images(estimator, X, *, reset: bool):
+    """Validate faces given as pixel rows or images.
+
+    Parameters
+    ----------
+    estimator : estimator
+        Has an ``image_shape`` parameter; gets ``n_features_in_`` (and
+        ``feature_names_in_``) when ``reset``, else they are checked.
+    X : array-like of shape (n_samples, n_pixels) or (n_samples, rows, columns)
+        Any real dtype; not copied unless it must be converted.
+    reset : bool
+        True in ``fit``, False in ``transform``.
+
+    Returns
+    -------
+    pixels : ndarray of shape (n_samples, rows * columns)
+        A view of ``X`` when it was already a numeric array.
+    image_shape : tuple of int
+        (rows, columns).
+    """
+    validate_image_shape_param(estimator.image_shape)
+    input_image_shape = None
+    if not (hasattr(X, "iloc") or sparse.issparse(X)):
+        array = np.asarray(X) if not hasattr(X, "__array__") else X
+        if getattr(array, "ndim", None) == 3:
+            input_image_shape = array.shape[1:]
+            X = np.reshape(array, (array.shape[0], array.shape[1] * array.shape[2]))
+    X = validate_data(estimator, X, reset=reset, dtype="numeric")
+    if X.dtype.kind not in "biuf":
+        raise ValueError(f"X must hold real pixel values, got dtype {X.dtype}.")
+    fitted_shape = getattr(estimator, "image_shape_", None)
+    fitted_shape = None if reset or fitted_shape is None else tuple(fitted_shape)
+    if input_image_shape is None:
+        image_shape = fitted_shape or _resolve_image_shape(
+            estimator.image_shape, X.shape[1]
+        )
+    else:
+        image_shape = tuple(input_image_shape)
+        if estimator.image_shape is not None:
+            expected = _resolve_image_shape(estimator.image_shape, X.shape[1])
+            if image_shape != expected:
+                raise ValueError(
+                    f"X holds images of shape {image_shape}, but "
+                    f"image_shape={tuple(estimator.image_shape)!r}."
+                )
+        if fitted_shape is not None and image_shape != fitted_shape:
+            raise ValueError(
+                f"X holds images of shape {image_shape}, but "
+                f"{type(estimator).__name__} was fitted on images of shape "
+                f"{fitted_shape}."
+            )
+    return X, image_shape
+
+
+def check_input_features(estimator, input_features) -> None:
+    """Raise ``ValueError`` if ``input_features`` do not match the input in fit."""
+    if input_features is None:
+        return
+    input_features = np.asarray(input_features, dtype=object)
+    names_in = getattr(estimator, "feature_names_in_", None)
+    if names_in is not None and not np.array_equal(input_features, names_in):
+        raise ValueError("input_features is not equal to feature_names_in_")
+    if len(input_features) != estimator.n_features_in_:
+        raise ValueError(
+            "input_features should have length equal to the number of features "
+            f"({estimator.n_features_in_}), got {len(input_features)}"
+        )
