@@ -23,6 +23,8 @@ TRUSTED_TYPES = (
     "sklearn_fer.linear_model._softmax.SGDSoftmaxRegression",
     "sklearn_fer.neural_network._convnet.ConvNetClassifier",
     "sklearn_fer.preprocessing._fer2013_transformer.FER2013Transformer",
+    "sklearn_fer.preprocessing._hog.HOGTransformer",
+    "sklearn_fer.preprocessing._patch_kmeans.PatchKMeansEncoder",
     # Fitted state of the SGD estimators (partial_fit goes on from it).
     "sklearn_fer.linear_model._sgd.SGDOptimizer",
     "sklearn_fer.linear_model._sgd.TrainingHistory",

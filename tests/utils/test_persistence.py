@@ -17,7 +17,11 @@ from sklearn.preprocessing import StandardScaler
 import sklearn_fer
 from sklearn_fer.datasets import EMOTIONS, make_faces
 from sklearn_fer.linear_model import SGDLogisticRegression, SGDSoftmaxRegression
-from sklearn_fer.preprocessing import FER2013Transformer
+from sklearn_fer.preprocessing import (
+    FER2013Transformer,
+    HOGTransformer,
+    PatchKMeansEncoder,
+)
 from sklearn_fer.utils import load_model, save_model
 from sklearn_fer.utils._persistence import TRUSTED_TYPES
 
@@ -84,6 +88,19 @@ def _convnet(X, y):
     return model.fit(X, y, eval_set=(X[:40], y[:40])), X
 
 
+def _hog_pipeline(X, y):
+    """HOG features in front of the softmax, as ``train --features hog`` saves it."""
+    model = make_pipeline(
+        HOGTransformer(), StandardScaler(), SGDSoftmaxRegression(max_iter=2)
+    )
+    return _fit(model, X, y), X
+
+
+def _patch_kmeans(X, y):
+    encoder = PatchKMeansEncoder(n_components=8, n_patches=500, random_state=0)
+    return encoder.fit(X), X[:20]
+
+
 #: One fitted model (and data it takes) per public estimator, as the command
 #: line and users save them.
 SAVED_MODELS = {
@@ -92,6 +109,8 @@ SAVED_MODELS = {
     "SGDSoftmaxRegression in a pipeline": _softmax_pipeline,
     "FER2013Transformer": _transformer,
     "ConvNetClassifier": _convnet,
+    "HOGTransformer in a pipeline": _hog_pipeline,
+    "PatchKMeansEncoder": _patch_kmeans,
 }
 
 
