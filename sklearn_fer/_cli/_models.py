@@ -32,6 +32,53 @@ def new_estimator(model, random_state):
     return MODELS[model](random_state)
 
 
+def _hog(random_state):
+    from ..preprocessing import HOGTransformer
+
+    return HOGTransformer()
+
+
+def _patch_kmeans(random_state):
+    from ..preprocessing import PatchKMeansEncoder
+
+    return PatchKMeansEncoder(random_state=random_state)
+
+
+#: ``--features`` name -> a function of the seed that makes the transformer put
+#: in front of the scaler (None: the pixels themselves).
+FEATURES = {"pixels": None, "hog": _hog, "kmeans": _patch_kmeans}
+
+
+def input_steps(features, estimator, random_state) -> list:
+    """The pipeline steps in front of ``estimator``: ``--features``, then a scaler.
+
+    The linear models get a StandardScaler (fitted on Training), behind HOG or
+    patch features when asked; the CNN standardizes the faces itself and
+    reads nothing but pixels.
+    """
+    if standardizes_its_input(estimator):
+        if features != "pixels":
+            raise UsageError(
+                f"--features {features} is for the linear models: the CNN learns "
+                "its own features from the pixels."
+            )
+        return []
+    from sklearn.preprocessing import StandardScaler
+
+    make_features = FEATURES[features]
+    steps = [] if make_features is None else [("features", make_features(random_state))]
+    return [*steps, ("scale", StandardScaler())]
+
+
+def features_of(model) -> str:
+    """The ``--features`` a saved model reads: its pipeline's "features" step."""
+    features = dict(getattr(model, "steps", [])).get("features")
+    if features is None:
+        return "pixels"
+    names = {"HOGTransformer": "hog", "PatchKMeansEncoder": "kmeans"}
+    return names.get(type(features).__name__, type(features).__name__)
+
+
 def standardizes_its_input(estimator) -> bool:
     """Whether the estimator scales its input itself (a ``standardize`` parameter).
 

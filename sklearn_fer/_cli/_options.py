@@ -64,6 +64,14 @@ ESTIMATOR_OPTIONS.add_argument(
     "in any letter case (default: happy for --model logistic, else emotion)",
 )
 ESTIMATOR_OPTIONS.add_argument(
+    "--features",
+    choices=["pixels", "hog", "kmeans"],
+    default="pixels",
+    help="what the linear models read: the pixels, HOG features "
+    "(HOGTransformer) or learned patch features (PatchKMeansEncoder); saved "
+    "in the model's pipeline (default: pixels)",
+)
+ESTIMATOR_OPTIONS.add_argument(
     "--param",
     action="append",
     metavar="NAME=VALUE",

@@ -66,6 +66,7 @@ def load(args):
 
 def run(args):
     from ..utils._pipeline import final_step
+    from ._models import features_of
 
     model = load(args)
     path = data_path(args)
@@ -81,6 +82,7 @@ def run(args):
             "model": repr(estimator),
             "model_file": file_facts(args.model),
             "params": estimator_params(model),
+            "features": features_of(model),
             "target": target,
             "target_names": faces.target_names.tolist(),
             "data": file_facts(path),

@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 
 from ._data import load_faces, synthetic_faces
-from ._models import new_estimator
+from ._models import input_steps, new_estimator
 from ._options import (
     COMMON_OPTIONS,
     DATA_OPTIONS,
@@ -159,8 +159,7 @@ def _study(pipeline, name, values, folds, n_jobs, X, y):
 
 def run(args):
     from sklearn.model_selection import StratifiedKFold
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
+    from sklearn.pipeline import Pipeline
 
     target = parse_target(args.target, args.model)
     estimator = parse_params(args.param, new_estimator(args.model, args.random_state))
@@ -179,7 +178,12 @@ def run(args):
         X, y, _ = synthetic_faces(args.n_faces, target, args.random_state)
         source = f"{len(y)} synthetic faces"
         hint = " (make_faces; --data PATH for FER2013)"
-    pipeline = make_pipeline(StandardScaler(), estimator)
+    pipeline = Pipeline(
+        [
+            *input_steps(args.features, estimator, args.random_state),
+            ("model", estimator),
+        ]
+    )
     folds = StratifiedKFold(args.cv, shuffle=True, random_state=args.random_state)
     print_wrapped(f"sweep of {estimator!r} on {source}{hint}, {args.cv}-fold CV")
     X = X.astype(np.float32)

@@ -3,13 +3,12 @@
 import time
 from pathlib import Path
 
+import numpy as np
+
+from . import _progress
 from ._data import load_faces
 from ._labels import name_classes
-from ._models import (
-    MODELS,
-    new_estimator,
-    standardizes_its_input,
-)
+from ._models import MODELS, input_steps, new_estimator
 from ._options import (
     COMMON_OPTIONS,
     DATA_OPTIONS,
@@ -95,25 +94,32 @@ def outputs(args) -> Outputs:
     )
 
 
-def _split(faces, estimator, path):
+def _split(faces, steps, path):
     """Training and the validation set (PublicTest, if any), labelled with the
-    codes of ``load_fer2013``.
-
-    Standardized (a StandardScaler fitted on Training) unless the estimator
-    standardizes its input itself.
+    codes of ``load_fer2013``, through ``steps`` (features and a scaler) fitted
+    on Training; returns the split and those steps as a fitted Pipeline, or
+    None when there are none (the CNN).
     """
+    from sklearn.pipeline import Pipeline
+
     from ..datasets import train_test_by_usage
 
     try:
-        split = train_test_by_usage(
-            faces, standardize=not standardizes_its_input(estimator)
-        )
+        split = train_test_by_usage(faces, standardize=False)
     except ValueError as exc:  # no Training faces
         raise ValueError(f"{path}: {exc}") from exc
+    inputs = None
+    if steps:
+        inputs = Pipeline(steps)
+        if steps[0][0] == "features":
+            _progress.say(f"computing {type(steps[0][1]).__name__} features")
+        split.X_train = inputs.fit_transform(split.X_train.astype(np.float32))
+        if len(split.X_test):
+            split.X_test = inputs.transform(split.X_test.astype(np.float32))
     split.eval_set = None
     if len(split.y_test):
         split.eval_set = (split.X_test, split.y_test)
-    return split
+    return split, inputs
 
 
 def _scores_and_curves(estimator, split):
@@ -151,7 +157,8 @@ def run(args):
     path = data_path(args)
     faces = load_faces(path, target=target, labelled=True)
     target_names = faces.target_names
-    split = _split(faces, estimator, path)
+    steps = input_steps(args.features, estimator, args.random_state)
+    split, inputs = _split(faces, steps, path)
     del faces  # the split holds its own copies
     if split.eval_set is None:
         estimator.set_params(validation_fraction=0.1)
@@ -168,6 +175,7 @@ def run(args):
         "command": "train",
         "model": repr(estimator),
         "params": estimator_params(estimator),
+        "features": args.features,
         "target": target,
         "target_names": target_names.tolist(),
         "data": file_facts(path),
@@ -179,8 +187,8 @@ def run(args):
     metrics.update(more)
     metrics["versions"] = versions()
     model = estimator
-    if split.scaler is not None:
-        model = Pipeline([("scale", split.scaler), ("model", estimator)])
+    if inputs is not None:
+        model = Pipeline([*inputs.steps, ("model", estimator)])
     name_classes(model, target_names)
     saved = save_model(model, args.outputs.file("--out"), format=args.format)
     with args.outputs.folder("--report") as staging:

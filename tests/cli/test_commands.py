@@ -430,3 +430,41 @@ def test_cnn_trains_to_skops_and_evaluates(fer_file, tmp_path, capsys):
     )
     assert code == EXIT_OK
     assert "PublicTest scores" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "features, step", [("hog", "HOGTransformer"), ("kmeans", "PatchKMeansEncoder")]
+)
+def test_train_features_are_saved_in_the_pipeline_and_reported(
+    features, step, fer_file, tmp_path
+):
+    out = tmp_path / "model.skops"
+    argv = ["train", "--data", str(fer_file), "--model", "softmax", "--out", str(out)]
+    assert main([*argv, "--features", features, "--param", "max_iter=2"]) == EXIT_OK
+    model = load_model(out)
+    assert [name for name, _ in model.steps] == ["features", "scale", "model"]
+    assert type(model["features"]).__name__ == step
+    trained = json.loads((tmp_path / "model-report" / "metrics.json").read_text())
+    assert trained["features"] == features
+    report = tmp_path / "evaluated"
+    argv = ["evaluate", "--model", str(out), "--data", str(fer_file)]
+    assert main([*argv, "--report", str(report)]) == EXIT_OK
+    evaluated = json.loads((report / "metrics.json").read_text())
+    assert evaluated["features"] == features
+    assert evaluated["scores"] == pytest.approx(trained["scores"], rel=1e-3)
+
+
+def test_sweep_with_hog_features(fer_file, tmp_path):
+    out = tmp_path / "sweep"
+    argv = ["sweep", "--data", str(fer_file), "--model", "softmax", "--cv", "2"]
+    argv += ["--features", "hog", "--eta0", "1e-3", "--batch-size", "64"]
+    assert main([*argv, "--out", str(out)]) == EXIT_OK
+    assert (out / "sweep.json").exists()
+
+
+def test_the_cnn_reads_pixels_only(fer_file, tmp_path, capsys):
+    pytest.importorskip("skorch")
+    argv = ["train", "--data", str(fer_file), "--model", "cnn", "--features", "hog"]
+    assert main([*argv, "--out", str(tmp_path / "cnn.skops")]) == EXIT_USAGE
+    assert "--features hog is for the linear models" in capsys.readouterr().err
+    assert not list(tmp_path.iterdir())
