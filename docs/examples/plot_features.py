@@ -72,10 +72,12 @@ for name, pipeline in pipelines.items():
 # %%
 # The learned dictionary
 # ----------------------
-# Each centroid is a 6 x 6 patch in the whitened space: edges, bars and
-# corners at every angle, learned from the faces without their labels.
+# Each centroid is an 8 x 8 patch in the whitened space, learned from the
+# faces without their labels: on FER2013, edges, bars and corners at every
+# angle; on these synthetic faces, drawn with strong pixel noise, many
+# centroids are whitened noise.
 encoder = pipelines["patches"][0]
-centers = encoder.cluster_centers_.reshape(-1, 6, 6)
+centers = encoder.cluster_centers_.reshape(-1, encoder.patch_size, encoder.patch_size)
 fig, axes = plt.subplots(8, 16, figsize=(8, 4))
 for center, ax in zip(centers, axes.ravel(), strict=True):
     ax.imshow(center, cmap="gray")
@@ -86,8 +88,8 @@ fig.suptitle("PatchKMeansEncoder: 128 centroids")
 # HOG cells on a face
 # -------------------
 # With blocks of one cell, each cell's histogram is normalised on its own;
-# drawing a line along the edge direction of each orientation bin, as opaque
-# as the bin is full next to the cell's fullest, shows what HOG sees.
+# drawing a line along the edge direction of each orientation bin, more
+# opaque the fuller the bin is next to the cell's fullest, shows what HOG sees.
 face = images[test[0]]
 hog = HOGTransformer(pixels_per_cell=6, cells_per_block=1, block_norm="L1")
 hog.fit(face[None])
@@ -103,7 +105,7 @@ for row in range(8):
             angle = np.pi * (o + 0.5) / 9 + np.pi / 2
             half = 3 * np.array([np.cos(angle), np.sin(angle)])
             segments.append([centre - half, centre + half])
-            weights.append(share)
+            weights.append(share**2)
 fig, (left, right) = plt.subplots(1, 2, figsize=(7, 3.5))
 left.imshow(face, cmap="gray")
 left.set_title("face")
