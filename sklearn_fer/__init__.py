@@ -5,7 +5,8 @@ Subpackages
 datasets
     ``EMOTIONS``, the FER2013 loader and streamer, synthetic faces.
 preprocessing
-    ``FER2013Transformer``: pixel strings to arrays.
+    ``FER2013Transformer`` (pixel strings to arrays); ``HOGTransformer`` and
+    ``PatchKMeansEncoder`` (features for linear models).
 linear_model
     ``SGDLogisticRegression`` and ``SGDSoftmaxRegression``.
 
