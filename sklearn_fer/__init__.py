@@ -6,14 +6,16 @@ datasets
     ``EMOTIONS``, the FER2013 loader and streamer (every public layout),
     synthetic faces (``make_faces``), the Training / PublicTest split.
 preprocessing
-    ``FER2013Transformer``: pixel strings to arrays; ``FaceCropper``: faces
-    found in photos and cropped as FER2013's.
+    ``FER2013Transformer`` (pixel strings to arrays); ``HOGTransformer`` and
+    ``PatchKMeansEncoder`` (features for linear models); ``FaceCropper``
+    (faces found in photos and cropped as FER2013's).
 linear_model
     ``SGDLogisticRegression`` and ``SGDSoftmaxRegression``.
 neural_network
     ``ConvNetClassifier``, a small CNN trained by skorch (extra ``cnn``).
 inspection
-    Loss curves, weight images and face grids (extra ``plot``).
+    Loss curves, weight images, face grids, confusion matrices and
+    annotated photos (extra ``plot``).
 parallel
     Training on Dask arrays larger than memory (extra ``dask``).
 utils

@@ -4,9 +4,8 @@ The same numbers as ``skimage.feature.hog`` (scikit-image 0.26) on each face,
 computed for many faces at once with NumPy instead of one face at a time:
 
 1. Gradients are central differences, zero on the image's border rows and
-   columns, in the image's float type (float32 for float32, uint8 and other
-   small integer images, whose differences float32 holds exactly; float64
-   otherwise), as scikit-image computes them.
+   columns, in float32 for float32 and small-integer images (uint8 ...) and
+   in float64 otherwise (see ``_working_dtype``).
 2. Each pixel votes its gradient magnitude into the orientation bin of its
    unsigned angle, ``arctan2(g_row, g_col)`` in degrees modulo 180, against
    scikit-image's bin edges ``float32(180 / orientations * i)``; a cell's
@@ -29,11 +28,12 @@ from ..utils._parallel import run_on_ranges
 from ..utils._sklearn_api import Interval, StrOptions, _fit_context
 from ._images import check_input_features, image_pair, validate_images
 
-#: Pixels per batch (about 230 faces of 48 x 48): the workspace of one thread,
-#: about 15 bytes per pixel, stays within the CPU's cache.
+#: Pixels per batch (about 230 faces of 48 x 48): the workspace of one thread
+#: holds about 45 bytes per pixel (24 MB).
 _BATCH_PIXELS = 1 << 19
 #: An angle within this fraction of a bin from a bin edge is binned again from
-#: scikit-image's float64 angle; float32's arctan2 errs by less than 1e-5 bin.
+#: scikit-image's float64 angle. Angles in float32 err by less than 1e-4 bin
+#: (arctan2 by 1e-5; float32 square roots of small integers add up to 1e-4).
 _EDGE_TOLERANCE = 1e-3
 _EPS = 1e-5
 #: Larger pixel values could overflow the float32 squared gradient magnitude.
@@ -237,8 +237,8 @@ def _cell_histograms(pixels, geometry, work, transform_sqrt):
     np.logical_and(mask, g_row32, out=mask)
     near_edge = np.flatnonzero(mask)
     if near_edge.size:
-        if work.image.dtype == np.float32 and _small_integers(pixels.dtype):
-            # Exact integer differences, but not of square roots.
+        if transform_sqrt and _small_integers(pixels.dtype):
+            # The float32 square roots of integers are not scikit-image's.
             near_row, near_col = _exact_gradients(
                 pixels, near_edge, geometry, transform_sqrt
             )
