@@ -1,5 +1,6 @@
 """The models ``train`` and ``sweep`` fit (``--model``), and how they are saved."""
 
+from . import _progress
 from ._options import UsageError
 
 
@@ -20,7 +21,10 @@ def _cnn(random_state):
         from ..neural_network import ConvNetClassifier
     except ImportError as exc:
         raise UsageError(str(exc)) from exc
-    return ConvNetClassifier(random_state=random_state, verbose=1)
+    # verbose=2 adds skorch's progress bar within each epoch (on standard
+    # error), where progress is shown at all.
+    verbose = 2 if _progress.shown() else 1
+    return ConvNetClassifier(random_state=random_state, verbose=verbose)
 
 
 #: ``--model`` name -> a function of the seed that makes a fresh estimator.

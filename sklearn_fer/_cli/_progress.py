@@ -23,6 +23,11 @@ def start(command: str, *, quiet: bool) -> None:
     _state.update(command=command, shown=not quiet and _stderr_is_terminal())
 
 
+def shown() -> bool:
+    """Whether progress is shown (on a terminal, without ``--quiet``)."""
+    return bool(_state.get("shown"))
+
+
 def say(message: str) -> None:
     """One progress line on standard error (when shown)."""
     if _state["shown"]:

@@ -59,3 +59,14 @@ def test_sweep_says_which_value_is_cross_validated(run, fer_file, tmp_path, term
         "sklearn-fer sweep: eta0=0.01: 2-fold cross-validation ...",
         "sklearn-fer sweep: batch_size=32: 2-fold cross-validation ...",
     ]
+
+
+def test_the_cnn_shows_its_progress_within_epochs_on_a_terminal(terminal):
+    # skorch's ProgressBar (verbose=2) where progress is shown, else epoch lines.
+    pytest.importorskip("skorch")
+    from sklearn_fer._cli._models import new_estimator
+
+    _progress.start("train", quiet=False)
+    assert new_estimator("cnn", 0).verbose == 2
+    _progress.start("train", quiet=True)
+    assert new_estimator("cnn", 0).verbose == 1
