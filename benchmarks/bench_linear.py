@@ -3,11 +3,14 @@
 Fits on Training, scores on PublicTest, pixels standardized by a scaler
 fitted on Training (``train_test_by_usage``); every model with the parameters
 named in its row. Prints fit time, time per epoch, accuracy, log loss, ROC AUC
-(binary) and the ratios of the targets of issue #2.
+(binary) and the ratios of the targets of issue #2; then the same 7-emotion
+fits of 8 epochs on a busy machine (a spinning process per core beside them),
+where BLAS threads that wait on each other cost most.
 
 Run: ``SKLEARN_FER_DATA=... python -m benchmarks.bench_linear``.
 """
 
+import multiprocessing
 import time
 import warnings
 
@@ -17,6 +20,7 @@ from sklearn.metrics import accuracy_score, log_loss, roc_auc_score
 from sklearn.neural_network import MLPClassifier
 
 from benchmarks._common import (
+    CORES,
     data_path_or_exit,
     machine,
     markdown_table,
@@ -97,6 +101,59 @@ def run_task(title, X_train, y_train, X_test, y_test, binary):
     return results
 
 
+def _spin(stop):
+    while not stop.is_set():
+        pass
+
+
+def _fit_seconds(model, X, y):
+    started = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.fit(X, y)
+    return time.perf_counter() - started
+
+
+def busy_machine(X_train, y_train):
+    """Fit times of 8 epochs alone and beside one spinning process per core."""
+    models = [
+        ("SGDSoftmaxRegression()", lambda: SGDSoftmaxRegression(random_state=0)),
+        (
+            "MLPClassifier(hidden_layer_sizes=(), max_iter=8)",
+            lambda: MLPClassifier(hidden_layer_sizes=(), max_iter=8, random_state=0),
+        ),
+    ]
+    quiet = {name: _fit_seconds(make(), X_train, y_train) for name, make in models}
+    context = multiprocessing.get_context("spawn")
+    stop = context.Event()
+    spinners = [context.Process(target=_spin, args=(stop,)) for _ in range(CORES)]
+    for spinner in spinners:
+        spinner.start()
+    try:
+        time.sleep(1)  # the spinners are running before the clock starts
+        busy = {name: _fit_seconds(make(), X_train, y_train) for name, make in models}
+    finally:
+        stop.set()
+        for spinner in spinners:
+            spinner.join()
+    rows = [
+        [
+            name,
+            f"{quiet[name]:.2f}",
+            f"{busy[name]:.2f}",
+            f"{busy[name] / quiet[name]:.1f}x",
+        ]
+        for name, _ in models
+    ]
+    for name, _ in models:
+        print(f"  busy machine, {name}: {busy[name]:.2f} s", flush=True)
+    report(
+        f"\n#### 7 emotions on a busy machine ({CORES} spinning processes "
+        "beside the fit)\n",
+        markdown_table(["model", "alone (s)", "busy (s)", "slowdown"], rows),
+    )
+
+
 def main():
     path = data_path_or_exit()
     report(f"### Linear models on FER2013 ({machine()})")
@@ -113,6 +170,7 @@ def main():
         (y_test == happy) * 1,
         binary=True,
     )
+    busy_machine(X_train, y_train)
 
 
 if __name__ == "__main__":
