@@ -583,6 +583,48 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
 
     # -- prediction ------------------------------------------------------------------
 
+    def augment(self, X, *, random_state=None):
+        """Faces as the training augmentation draws them, to look at.
+
+        Applies the ``flip``, ``rotation``, ``shift``, ``scale`` and ``blur``
+        set on this estimator (fitted or not) to ``X`` once, as one training
+        epoch shows the faces to the network (before its per-face
+        standardisation). Prediction never augments.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, 2304) or (n_samples, 48, 48)
+            Faces, any grey scale.
+        random_state : int, RandomState instance or None, default=None
+            Seed of the random draws; the global PyTorch generator is left as
+            it was.
+
+        Returns
+        -------
+        faces : ndarray of shape (n_samples, n_pixels), dtype float32
+            The augmented faces, on the grey scale of ``X``.
+
+        Examples
+        --------
+        >>> from sklearn_fer.datasets import make_faces
+        >>> from sklearn_fer.neural_network import ConvNetClassifier
+        >>> X, _ = make_faces(4, random_state=0, return_X_y=True)
+        >>> faces = ConvNetClassifier(rotation=15).augment(X, random_state=0)
+        >>> faces.shape, faces.dtype
+        ((4, 2304), dtype('float32'))
+        """
+        from sklearn.utils import check_array
+
+        self._validate_params()
+        X = check_array(self._flatten_images(X), dtype=np.float32)
+        seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
+        augment = Augment(self.flip, self.rotation, self.shift, self.scale, self.blur)
+        images = torch.from_numpy(X).reshape(len(X), 1, *_image_shape(X.shape[1]))
+        with torch.random.fork_rng(devices=[]), torch.no_grad():
+            torch.manual_seed(seed)
+            faces = augment.train()(images)
+        return faces.reshape(len(X), -1).numpy()
+
     def predict_proba(self, X):
         """Class probabilities, columns in the order of ``classes_``.
 

@@ -327,3 +327,19 @@ def test_convs_per_block_per_block_counts():
         ConvNetClassifier(channels=(4, 8), convs_per_block=(1, 2, 2)).fit(X, y)
     with pytest.raises(ValueError, match=r"convs_per_block\[1\] must be an int >= 1"):
         ConvNetClassifier(channels=(4, 8), convs_per_block=(1, 0)).fit(X, y)
+
+
+def test_augment_draws_the_training_augmentation_reproducibly():
+    X, _ = make_faces(6, random_state=0, return_X_y=True)
+    model = ConvNetClassifier(flip=True, rotation=20, shift=0.1, scale=0.1, blur=1.0)
+    state = torch.random.get_rng_state()
+    first = model.augment(X, random_state=0)
+    assert torch.equal(torch.random.get_rng_state(), state)  # left as it was
+    assert first.shape == X.shape and first.dtype == np.float32
+    np.testing.assert_array_equal(first, model.augment(X, random_state=0))
+    assert not np.allclose(first, model.augment(X, random_state=1))
+    assert not np.allclose(first, X)
+    off = ConvNetClassifier(flip=False, rotation=0, shift=0, scale=0, blur=0)
+    np.testing.assert_array_equal(off.augment(X.reshape(6, 48, 48)), X)
+    with pytest.raises(ValueError, match="rotation"):
+        ConvNetClassifier(rotation=-1).augment(X)
