@@ -95,13 +95,48 @@ def _link_sklearn_refs(app, what, name, obj, options, lines):
 # The docs are built without network (CI), so intersphinx cannot fetch the
 # other projects' inventories: a reference to one of their objects links to
 # its API page by the URL scheme that project's documentation uses.
+def _generated_page(site):
+    """The API page of ``target`` on a site with one generated page per object.
+
+    A method or attribute lives on its class's page: up to the first
+    capitalised part (sklearn.linear_model.SGDClassifier.fit).
+    """
+
+    def url(target):
+        parts = target.split(".")
+        cls = next((i for i, part in enumerate(parts) if part[:1].isupper()), None)
+        page = ".".join(parts if cls is None else parts[: cls + 1])
+        return site.format(page=page) + ("" if page == target else f"#{target}")
+
+    return url
+
+
+def _skorch_page(target):
+    # skorch documents each module on one page: skorch.callbacks.ProgressBar
+    # is on callbacks.html; the names skorch exports at its top level on net.html.
+    parts = target.split(".")
+    module = parts[1] if len(parts) > 2 else "net"
+    return f"https://skorch.readthedocs.io/en/stable/{module}.html#{target}"
+
+
 _EXTERNAL_API_PAGES = {
-    "sklearn": "https://scikit-learn.org/stable/modules/generated/{page}.html",
-    "numpy": "https://numpy.org/doc/stable/reference/generated/{page}.html",
-    "scipy": "https://docs.scipy.org/doc/scipy/reference/generated/{page}.html",
-    "pandas": "https://pandas.pydata.org/docs/reference/api/{page}.html",
-    "torch": "https://docs.pytorch.org/docs/stable/generated/{page}.html",
-    "dask": "https://docs.dask.org/en/stable/generated/{page}.html",
+    "sklearn": _generated_page(
+        "https://scikit-learn.org/stable/modules/generated/{page}.html"
+    ),
+    "numpy": _generated_page(
+        "https://numpy.org/doc/stable/reference/generated/{page}.html"
+    ),
+    "scipy": _generated_page(
+        "https://docs.scipy.org/doc/scipy/reference/generated/{page}.html"
+    ),
+    "pandas": _generated_page(
+        "https://pandas.pydata.org/docs/reference/api/{page}.html"
+    ),
+    "torch": _generated_page(
+        "https://docs.pytorch.org/docs/stable/generated/{page}.html"
+    ),
+    "dask": _generated_page("https://docs.dask.org/en/stable/generated/{page}.html"),
+    "skorch": _skorch_page,
 }
 
 
@@ -109,16 +144,12 @@ def _link_external_api(app, env, node, contnode):
     from docutils import nodes
 
     target = node.get("reftarget", "")
-    pattern = _EXTERNAL_API_PAGES.get(target.split(".")[0])
-    if node.get("refdomain") != "py" or pattern is None:
+    page_of = _EXTERNAL_API_PAGES.get(target.split(".")[0])
+    if node.get("refdomain") != "py" or page_of is None:
         return None
-    # A method or attribute lives on its class's page: up to the first
-    # capitalised part (sklearn.linear_model.SGDClassifier.fit).
-    parts = target.split(".")
-    cls = next((i for i, part in enumerate(parts) if part[:1].isupper()), None)
-    page = ".".join(parts if cls is None else parts[: cls + 1])
-    url = pattern.format(page=page) + ("" if page == target else f"#{target}")
-    reference = nodes.reference("", "", internal=False, refuri=url, reftitle=target)
+    reference = nodes.reference(
+        "", "", internal=False, refuri=page_of(target), reftitle=target
+    )
     reference.append(contnode)
     return reference
 
