@@ -1,7 +1,7 @@
 """The models ``train`` and ``sweep`` fit (``--model``), and how they are saved."""
 
 from . import _progress
-from ._options import UsageError
+from ._options import FEATURES, UsageError
 
 
 def _logistic(random_state):
@@ -36,23 +36,6 @@ def new_estimator(model, random_state):
     return MODELS[model](random_state)
 
 
-def _hog(random_state):
-    from ..preprocessing import HOGTransformer
-
-    return HOGTransformer()
-
-
-def _patch_kmeans(random_state):
-    from ..preprocessing import PatchKMeansEncoder
-
-    return PatchKMeansEncoder(random_state=random_state)
-
-
-#: ``--features`` name -> a function of the seed that makes the transformer put
-#: in front of the scaler (None: the pixels themselves).
-FEATURES = {"pixels": None, "hog": _hog, "kmeans": _patch_kmeans}
-
-
 def input_steps(features, estimator, random_state) -> list:
     """The pipeline steps in front of ``estimator``: ``--features``, then a scaler.
 
@@ -69,9 +52,14 @@ def input_steps(features, estimator, random_state) -> list:
         return []
     from sklearn.preprocessing import StandardScaler
 
-    make_features = FEATURES[features]
-    steps = [] if make_features is None else [("features", make_features(random_state))]
-    return [*steps, ("scale", StandardScaler())]
+    from .. import preprocessing
+
+    if FEATURES[features] is None:
+        return [("scale", StandardScaler())]
+    transformer = getattr(preprocessing, FEATURES[features])()
+    if "random_state" in transformer.get_params():
+        transformer.set_params(random_state=random_state)
+    return [("features", transformer), ("scale", StandardScaler())]
 
 
 def features_of(model) -> str:
@@ -79,7 +67,7 @@ def features_of(model) -> str:
     features = dict(getattr(model, "steps", [])).get("features")
     if features is None:
         return "pixels"
-    names = {"HOGTransformer": "hog", "PatchKMeansEncoder": "kmeans"}
+    names = {cls: name for name, cls in FEATURES.items()}
     return names.get(type(features).__name__, type(features).__name__)
 
 

@@ -63,9 +63,13 @@ ESTIMATOR_OPTIONS.add_argument(
     f"emotions, e.g. happy,neutral,sad; emotions: {','.join(EMOTIONS)}; "
     "in any letter case (default: happy for --model logistic, else emotion)",
 )
+#: ``--features`` name -> the sklearn_fer.preprocessing transformer put in
+#: front of the scaler (None: the pixels themselves).
+FEATURES = {"pixels": None, "hog": "HOGTransformer", "kmeans": "PatchKMeansEncoder"}
+
 ESTIMATOR_OPTIONS.add_argument(
     "--features",
-    choices=["pixels", "hog", "kmeans"],
+    choices=list(FEATURES),
     default="pixels",
     help="what the linear models read: the pixels, HOG features "
     "(HOGTransformer) or learned patch features (PatchKMeansEncoder); saved "
