@@ -4,11 +4,15 @@ What the CNN trains on: augmented faces
 
 :class:`~sklearn_fer.neural_network.ConvNetClassifier` augments every training
 batch by a random flip, rotation, shift, zoom and blur (its ``flip``,
-``rotation``, ``shift``, ``scale`` and ``blur`` parameters); prediction sees
-the faces as they are. :meth:`~sklearn_fer.neural_network.ConvNetClassifier.augment`
+``rotation``, ``shift``, ``scale`` and ``blur`` parameters), then takes a
+random 44 x 44 crop of every face (``crop_size``; ``erasing`` would also blank
+a random rectangle); prediction sees the centre crop of the faces as they are,
+and its mirror image. :meth:`~sklearn_fer.neural_network.ConvNetClassifier.augment`
 draws the same augmentation, to look at: the first row holds six faces, each
 row below one epoch's draw of them with the default parameters.
 """
+
+import math
 
 import matplotlib.pyplot as plt
 
@@ -25,7 +29,8 @@ for row, (faces, label) in enumerate(
 ):
     for column, face in enumerate(faces):
         ax = axes[row, column]
-        ax.imshow(face.reshape(48, 48), cmap="gray", vmin=0, vmax=255)
+        side = math.isqrt(face.size)  # 48, or the crop's 44
+        ax.imshow(face.reshape(side, side), cmap="gray", vmin=0, vmax=255)
         ax.set(xticks=[], yticks=[])
         if row == 0:
             ax.set_title(EMOTIONS[y[column]], fontsize="small")
@@ -33,6 +38,6 @@ for row, (faces, label) in enumerate(
             ax.set_ylabel(label)
 fig.suptitle(
     f"flip={model.flip}, rotation={model.rotation}, shift={model.shift}, "
-    f"scale={model.scale}, blur={model.blur}"
+    f"scale={model.scale}, blur={model.blur}, crop_size={model.crop_size}"
 )
 plt.show()

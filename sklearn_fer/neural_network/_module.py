@@ -1,12 +1,14 @@
 """The convolutional network and its on-the-fly augmentation (PyTorch).
 
 Augmentation works on whole training batches: one ``affine_grid`` /
-``grid_sample`` call applies every face's flip, rotation, shift and scale, and
-one grouped convolution blurs every face with its own Gaussian. It runs only in
-training mode, so validation and prediction see the faces untouched.
+``grid_sample`` call applies every face's random crop, flip, rotation, shift
+and scale, and one grouped convolution blurs every face with its own Gaussian.
+It runs only in training mode; validation and prediction see the centre crop
+(and, as asked, the corner crops and mirror images) of the faces untouched.
 """
 
 import math
+from collections import OrderedDict
 
 import torch
 from torch import nn
@@ -42,8 +44,39 @@ def gaussian_blur(images, sigmas):
     return stacked.reshape(n, channels, height, width)
 
 
-def affine_transform(images, flip, angle_degrees, shift, scale):
-    """Flip, rotate (counter-clockwise), shift and scale every image at once.
+def random_erasing(images, probability, uniform):
+    """Set one random rectangle of each face, with ``probability``, to 0.
+
+    The rectangle covers 2% to 33% of the face, its aspect ratio log-uniform
+    in [0.3, 3.3] (torchvision's ``RandomErasing``); 0 is the face's mean
+    grey once standardised. ``uniform(low, high, n)`` draws the randomness.
+    """
+    n, _, height, width = images.shape
+    area = uniform(0.02, 0.33, n) * height * width
+    ratio = torch.exp(uniform(math.log(0.3), math.log(3.3), n))
+    erased_height = (area * ratio).sqrt().clamp(1, height)
+    erased_width = (area / ratio).sqrt().clamp(1, width)
+    top = uniform(0, 1, n) * (height - erased_height)
+    left = uniform(0, 1, n) * (width - erased_width)
+    rows = torch.arange(height, device=images.device, dtype=images.dtype)
+    columns = torch.arange(width, device=images.device, dtype=images.dtype)
+    in_rows = (rows >= top[:, None]) & (rows < (top + erased_height)[:, None])
+    in_columns = (columns >= left[:, None]) & (columns < (left + erased_width)[:, None])
+    erased = in_rows[:, :, None] & in_columns[:, None, :]
+    erased &= (uniform(0, 1, n) < probability)[:, None, None]
+    return images.masked_fill(erased[:, None], 0)
+
+
+def crop_shape(image_shape, crop_size):
+    """The (height, width) of the crops of ``image_shape``: ``crop_size`` on
+    each side, clamped to the image (None: the whole image)."""
+    if crop_size is None:
+        return tuple(image_shape)
+    return tuple(min(crop_size, side) for side in image_shape)
+
+
+def affine_transform(images, flip, angle_degrees, shift, scale, crop=None):
+    """Flip, rotate (counter-clockwise), shift, scale and crop every image at once.
 
     Parameters
     ----------
@@ -53,25 +86,42 @@ def affine_transform(images, flip, angle_degrees, shift, scale):
     angle_degrees, scale : tensors (n,)
     shift : tensor (n, 2)
         Horizontal and vertical shift as fractions of the image size.
+    crop : tuple (crop_shape, offset) or None
+        Sample a ``crop_shape`` window of the transformed image, its centre
+        moved by ``offset`` (tensor (n, 2), horizontal and vertical, in
+        grid units: -1 to 1 spans the image). None keeps the image's shape.
     """
     angle = torch.deg2rad(angle_degrees)
     cos, sin = torch.cos(angle) / scale, torch.sin(angle) / scale
     mirror = 1 - 2 * flip.to(images.dtype)
-    theta = torch.stack(
+    # Rows map output grid coordinates (x, y, 1) to input ones.
+    linear = torch.stack(
         [
-            torch.stack([cos * mirror, -sin, -2 * shift[:, 0]], dim=1),
-            torch.stack([sin * mirror, cos, -2 * shift[:, 1]], dim=1),
+            torch.stack([cos * mirror, -sin], dim=1),
+            torch.stack([sin * mirror, cos], dim=1),
         ],
         dim=1,
     )
-    grid = F.affine_grid(theta, list(images.shape), align_corners=False)
+    translation = -2 * shift
+    output_shape = list(images.shape)
+    if crop is not None:
+        (crop_height, crop_width), offset = crop
+        height, width = images.shape[-2:]
+        # The crop's grid spans crop / side of the image's, around its offset
+        # centre, and is then transformed as the whole image would be.
+        window = images.new_tensor([crop_width / width, crop_height / height])
+        translation = translation + (linear @ offset[:, :, None])[:, :, 0]
+        linear = linear * window[None, None, :]
+        output_shape[-2:] = crop_height, crop_width
+    theta = torch.cat([linear, translation[:, :, None]], dim=2)
+    grid = F.affine_grid(theta, output_shape, align_corners=False)
     return F.grid_sample(
         images, grid, mode="bilinear", padding_mode="border", align_corners=False
     )
 
 
 class Augment(nn.Module):
-    """Random flip, rotation, shift, scale and blur of training batches.
+    """Random flip, rotation, shift, scale, crop, blur and erasing of faces.
 
     Parameters
     ----------
@@ -85,23 +135,35 @@ class Augment(nn.Module):
         Maximum relative zoom (uniform in ``[1 - scale, 1 + scale]``).
     blur : float
         Maximum Gaussian sigma in pixels (uniform in ``[0, blur]``); 0 disables.
+    crop_size : int or None, default=None
+        Side of the square window taken at a uniformly random place of each
+        face (clamped to the image); None keeps the whole face.
+    erasing : float, default=0.0
+        Probability of erasing a random rectangle of each face (to 0).
     """
 
-    def __init__(self, flip, rotation, shift, scale, blur):
+    def __init__(self, flip, rotation, shift, scale, blur, crop_size=None, erasing=0.0):
         super().__init__()
         self.flip, self.rotation, self.shift = flip, rotation, shift
-        self.scale, self.blur = scale, blur
+        self.scale, self.blur, self.crop_size = scale, blur, crop_size
+        self.erasing = erasing
 
     def forward(self, images):
         if not self.training:
             return images
-        n = images.shape[0]
+        n, _, height, width = images.shape
         options = dict(dtype=images.dtype, device=images.device)
 
         def uniform(low, high, *shape):
             return torch.rand(*shape, **options) * (high - low) + low
 
-        if self.rotation or self.shift or self.scale or self.flip:
+        window = crop_shape((height, width), self.crop_size)
+        crop = None
+        if window != (height, width):
+            # Offsets that keep the window inside the image, in grid units.
+            room = images.new_tensor([1 - window[1] / width, 1 - window[0] / height])
+            crop = (window, uniform(-1, 1, n, 2) * room)
+        if self.rotation or self.shift or self.scale or self.flip or crop:
             flip = (
                 torch.rand(n, device=images.device) < 0.5
                 if self.flip
@@ -113,10 +175,54 @@ class Augment(nn.Module):
                 uniform(-self.rotation, self.rotation, n),
                 uniform(-self.shift, self.shift, n, 2),
                 uniform(1 - self.scale, 1 + self.scale, n),
+                crop,
             )
         if self.blur:
             images = gaussian_blur(images, uniform(0, self.blur, n))
+        if self.erasing:
+            images = random_erasing(images, self.erasing, uniform)
         return images
+
+
+class WeightAverage(nn.Module):
+    """Exponential moving average of a module's weights and batch-norm statistics.
+
+    Holds one buffer per entry of the module's ``state_dict`` (so it is saved
+    and loaded with the network). ``update`` moves each towards the module's
+    current value by ``1 - min(decay, (1 + k) / (10 + k))`` at the k-th update:
+    the first updates forget the random initialisation quickly.
+    """
+
+    def __init__(self, module, decay):
+        super().__init__()
+        self.decay = decay
+        self._names = list(module.state_dict())
+        for name, tensor in module.state_dict().items():
+            self.register_buffer(self._buffer(name), tensor.detach().clone())
+        self.register_buffer("n_updates", torch.zeros((), dtype=torch.long))
+
+    @staticmethod
+    def _buffer(name):
+        return "average_" + name.replace(".", "_")
+
+    def averaged(self):
+        """The averaged tensors, by the module's ``state_dict`` names."""
+        return {name: getattr(self, self._buffer(name)) for name in self._names}
+
+    @torch.no_grad()
+    def update(self, module):
+        k = int(self.n_updates)
+        decay = min(self.decay, (1 + k) / (10 + k))
+        averaged, current = [], []
+        for name, tensor in module.state_dict().items():
+            average = getattr(self, self._buffer(name))
+            if average.is_floating_point():
+                averaged.append(average)
+                current.append(tensor)
+            else:  # batch norm's count of batches
+                average.copy_(tensor)
+        torch._foreach_lerp_(averaged, current, 1 - decay)
+        self.n_updates += 1
 
 
 class FaceConvNet(nn.Module):
@@ -126,6 +232,11 @@ class FaceConvNet(nn.Module):
     With ``standardize``, each face is standardised (zero mean, unit variance)
     first, so the network takes grey levels in any scale. Pooling rounds up,
     so any image size works (scikit-learn's checks feed 1 x n_features rows).
+    The network sees ``crop_size`` crops: random ones from ``augment`` in
+    training, the centre one (and the four corner ones with
+    ``test_time_crops=5``, each also mirrored with ``test_time_flip``) in
+    evaluation, whose scores are averaged. With ``ema_decay``, evaluation
+    uses the moving average of the weights that ``update_average`` keeps.
     """
 
     def __init__(
@@ -141,16 +252,21 @@ class FaceConvNet(nn.Module):
         augment,
         test_time_flip,
         standardize,
+        crop_size=None,
+        test_time_crops=1,
+        ema_decay=None,
     ):
         super().__init__()
         self.image_shape = tuple(image_shape)
+        self.crop_shape = crop_shape(self.image_shape, crop_size)
         self.standardize = standardize
         self.test_time_flip = test_time_flip
+        self.test_time_crops = test_time_crops
         self.augment = augment
         # LeakyReLU in place: the same weights bit for bit, one 48x48 activation
         # less to allocate and stream through memory per layer.
         layers, in_channels = [], 1
-        height, width = self.image_shape
+        height, width = self.crop_shape
         for out_channels, n_convs in zip(channels, convs_per_block, strict=True):
             for _ in range(n_convs):
                 layers += [
@@ -173,10 +289,44 @@ class FaceConvNet(nn.Module):
         )
         # channels_last: faster to train and to predict on CPUs (measured).
         self.to(memory_format=torch.channels_last)
+        # Built last, from the network's initial tensors (channels_last too).
+        self.average = (
+            None if ema_decay is None else WeightAverage(self._network(), ema_decay)
+        )
+
+    def _network(self):
+        """The layers with their state_dict names (a view; nothing is copied)."""
+        return nn.Sequential(
+            OrderedDict(features=self.features, classifier=self.classifier)
+        )
+
+    def update_average(self):
+        """Move the averaged weights towards the current ones (after a step)."""
+        if self.average is not None:
+            self.average.update(self._network())
 
     def _scores(self, images):
         images = images.contiguous(memory_format=torch.channels_last)
-        return self.classifier(self.features(images))
+        if self.training or self.average is None:
+            return self._network()(images)
+        return torch.func.functional_call(
+            self._network(), self.average.averaged(), (images,), strict=True
+        )
+
+    def _views(self, images):
+        """The evaluation crops of ``images``, each followed by its mirror."""
+        height, width = self.image_shape
+        crop_height, crop_width = self.crop_shape
+        top, left = (height - crop_height) // 2, (width - crop_width) // 2
+        corners = [(top, left)]
+        if self.test_time_crops == 5:
+            bottom, right = height - crop_height, width - crop_width
+            corners += [(0, 0), (0, right), (bottom, 0), (bottom, right)]
+        for row, column in corners:
+            view = images[..., row : row + crop_height, column : column + crop_width]
+            yield view
+            if self.test_time_flip:
+                yield view.flip(-1)
 
     def forward(self, X):
         images = X.reshape(-1, 1, *self.image_shape)
@@ -186,7 +336,5 @@ class FaceConvNet(nn.Module):
             images = (images - mean) / (std + 1e-6)
         if self.training:
             return self._scores(self.augment(images))
-        scores = self._scores(images)
-        if self.test_time_flip:
-            scores = (scores + self._scores(images.flip(-1))) / 2
-        return scores
+        scores = [self._scores(view) for view in self._views(images)]
+        return sum(scores) / len(scores)

@@ -1,6 +1,7 @@
 """ConvNetClassifier: estimator checks, learning, augmentation, history, persistence."""
 
 import io
+import math
 import pickle
 import warnings
 
@@ -25,8 +26,11 @@ from sklearn_fer.linear_model import SGDSoftmaxRegression  # noqa: E402
 from sklearn_fer.neural_network import ConvNetClassifier  # noqa: E402
 from sklearn_fer.neural_network._module import (  # noqa: E402
     Augment,
+    FaceConvNet,
+    WeightAverage,
     affine_transform,
     gaussian_blur,
+    random_erasing,
 )
 
 #: A network small enough for the checks' many fits to take seconds.
@@ -35,9 +39,17 @@ TINY = dict(channels=(4,), convs_per_block=1, hidden_units=8, batch_size=16)
 
 #: The checks' data are rows of 2 to 10 numbers, not faces: per-row
 #: standardisation and image augmentation (mirroring swaps features) would erase
-#: what tells their classes apart, and dropout on 8 units only adds noise.
+#: what tells their classes apart, and dropout on 8 units only adds noise. The
+#: crop (44 by default) is clamped to such rows, and the weight average stays on.
 NOT_IMAGES = dict(
-    standardize=False, flip=False, rotation=0, shift=0, scale=0, blur=0, dropout=0
+    standardize=False,
+    flip=False,
+    rotation=0,
+    shift=0,
+    scale=0,
+    blur=0,
+    dropout=0,
+    test_time_flip=False,
 )
 
 
@@ -279,7 +291,7 @@ def test_test_time_flip_makes_mirror_images_agree(faces):
     X, y, X_test, _ = faces
     faces_test = X_test[:20]
     mirrored = faces_test.reshape(-1, 48, 48)[:, :, ::-1].reshape(20, -1)
-    model = ConvNetClassifier(max_epochs=1, **SMALL).fit(X, y)
+    model = ConvNetClassifier(max_epochs=1, test_time_flip=False, **SMALL).fit(X, y)
     plain = model.predict_proba(faces_test)
     assert not np.allclose(plain, model.predict_proba(mirrored))
     # A prediction-time option: it applies to an already fitted model.
@@ -331,7 +343,9 @@ def test_convs_per_block_per_block_counts():
 
 def test_augment_draws_the_training_augmentation_reproducibly():
     X, _ = make_faces(6, random_state=0, return_X_y=True)
-    model = ConvNetClassifier(flip=True, rotation=20, shift=0.1, scale=0.1, blur=1.0)
+    model = ConvNetClassifier(
+        flip=True, rotation=20, shift=0.1, scale=0.1, blur=1.0, crop_size=None
+    )
     state = torch.random.get_rng_state()
     first = model.augment(X, random_state=0)
     assert torch.equal(torch.random.get_rng_state(), state)  # left as it was
@@ -339,7 +353,183 @@ def test_augment_draws_the_training_augmentation_reproducibly():
     np.testing.assert_array_equal(first, model.augment(X, random_state=0))
     assert not np.allclose(first, model.augment(X, random_state=1))
     assert not np.allclose(first, X)
-    off = ConvNetClassifier(flip=False, rotation=0, shift=0, scale=0, blur=0)
+    off = ConvNetClassifier(
+        flip=False, rotation=0, shift=0, scale=0, blur=0, crop_size=None
+    )
     np.testing.assert_array_equal(off.augment(X.reshape(6, 48, 48)), X)
+    assert ConvNetClassifier().augment(X).shape == (6, 44 * 44)  # the crops
     with pytest.raises(ValueError, match="rotation"):
         ConvNetClassifier(rotation=-1).augment(X)
+
+
+def test_a_random_crop_is_a_window_of_the_transformed_image():
+    images = torch.rand(3, 1, 12, 12)
+    no = torch.zeros(3, dtype=torch.bool)
+    zero, one, no_shift = torch.zeros(3), torch.ones(3), torch.zeros(3, 2)
+    # Offsets in grid units: +-(1 - 8 / 12) reach the borders.
+    room = 1 - 8 / 12
+    offset = torch.tensor([[-room, -room], [room, room / 2], [0.0, 0.0]])
+    crops = affine_transform(images, no, zero, no_shift, one, ((8, 8), offset))
+    torch.testing.assert_close(crops[0], images[0, :, :8, :8])
+    torch.testing.assert_close(crops[1], images[1, :, 3:11, 4:12])
+    torch.testing.assert_close(crops[2], images[2, :, 2:10, 2:10])
+    # The window is cut from the flipped and rotated image, as a crop after.
+    flip, angle = torch.tensor([True, False, True]), torch.full((3,), 90.0)
+    whole = affine_transform(images, flip, angle, no_shift, one)
+    crops = affine_transform(images, flip, angle, no_shift, one, ((8, 8), offset))
+    torch.testing.assert_close(crops[0], whole[0, :, :8, :8])
+    torch.testing.assert_close(crops[1], whole[1, :, 3:11, 4:12])
+
+
+def test_training_crops_are_random_windows_of_crop_size():
+    augment = Augment(False, 0, 0, 0, 0, crop_size=5).train()
+    # Ramps across the columns, then down the rows: bilinear sampling keeps
+    # them exactly, so each crop's corner is its window's offset.
+    ramp = torch.arange(7.0).expand(7, 7)
+    images = torch.cat([ramp.expand(300, 1, 7, 7), ramp.T.expand(300, 1, 7, 7)])
+    crops = augment(images)
+    assert crops.shape == (600, 1, 5, 5)
+    offsets = crops[:, 0, 0, 0]
+    expected = torch.cat(
+        [ramp[:5, :5].expand(300, 1, 5, 5), ramp.T[:5, :5].expand(300, 1, 5, 5)]
+    )
+    torch.testing.assert_close(crops - offsets[:, None, None, None], expected)
+    for offset in (offsets[:300], offsets[300:]):  # across, then down
+        assert offset.min() >= 0 and offset.max() <= 2 + 1e-5
+        assert offset.min() < 0.1 and offset.max() > 1.9
+        assert 0.8 < offset.mean() < 1.2
+    # Clamped to smaller images; eval mode leaves the image alone.
+    clamped = Augment(False, 0, 0, 0, 0, crop_size=40).train()(images)
+    assert clamped.shape == images.shape
+    assert augment.eval()(images) is images
+
+
+def _tiny_net(**params):
+    return FaceConvNet(
+        image_shape=(12, 12),
+        n_classes=3,
+        channels=(4, 8),
+        convs_per_block=(1, 1),
+        hidden_units=8,
+        dropout=0,
+        negative_slope=0.1,
+        augment=Augment(False, 0, 0, 0, 0, crop_size=params.get("crop_size")),
+        test_time_flip=False,
+        standardize=False,
+        **params,
+    )
+
+
+def test_the_network_is_built_for_its_crops_and_averages_the_views():
+    torch.manual_seed(0)
+    net = _tiny_net(crop_size=8)
+    # Two poolings of 8 x 8 crops: a 2 x 2 map of 8 channels.
+    assert net.classifier[2].in_features == 8 * 2 * 2
+    net.eval()
+    X = torch.rand(5, 144)
+    images = X.reshape(5, 1, 12, 12)
+
+    def scores(view):
+        return net._network()(view.contiguous(memory_format=torch.channels_last))
+
+    with torch.no_grad():
+        torch.testing.assert_close(net(X), scores(images[..., 2:10, 2:10]))
+        net.test_time_flip, net.test_time_crops = True, 5
+        windows = [(2, 2), (0, 0), (0, 4), (4, 0), (4, 4)]
+        views = [images[..., r : r + 8, c : c + 8] for r, c in windows]
+        views += [view.flip(-1) for view in views]
+        expected = sum(scores(view) for view in views) / 10
+        torch.testing.assert_close(net(X), expected)
+
+
+@pytest.mark.parametrize("crop_size", [None, 40, 44])
+def test_fit_and_predict_on_crops(faces, crop_size):
+    X, y, X_test, _ = faces
+    model = ConvNetClassifier(max_epochs=1, crop_size=crop_size, **SMALL)
+    model.fit(X[:100], y[:100])
+    side = 48 if crop_size is None else crop_size
+    module = model.net_.module_
+    assert module.crop_shape == (side, side)
+    assert module.classifier[2].in_features == 32 * math.ceil(side / 8) ** 2
+    assert model.augment(X[:3]).shape == (3, side * side)
+    proba = model.predict_proba(X_test[:7])
+    assert proba.shape == (7, 3)
+    ten_crop = model.set_params(test_time_crops=5).predict_proba(X_test[:7])
+    if crop_size is None:  # the five crops are the whole face
+        np.testing.assert_allclose(ten_crop, proba, rtol=1e-5)
+    else:
+        assert not np.allclose(ten_crop, proba)
+
+
+def test_weight_average_follows_the_weights_with_its_decay():
+    module = torch.nn.BatchNorm1d(3)
+    average = WeightAverage(module, decay=0.5)
+    expected = {k: v.clone() for k, v in module.state_dict().items()}
+    for step in range(4):
+        with torch.no_grad():
+            module.weight.add_(1.0)
+        module.train()(torch.randn(6, 3))
+        average.update(module)
+        decay = min(0.5, (1 + step) / (10 + step))
+        for name, value in module.state_dict().items():
+            if value.is_floating_point():
+                expected[name] = decay * expected[name] + (1 - decay) * value
+            else:
+                expected[name] = value.clone()
+    for name, value in average.averaged().items():
+        torch.testing.assert_close(value, expected[name])
+    assert int(average.n_updates) == 4
+    assert not torch.equal(average.averaged()["weight"], module.weight)
+
+
+def test_averaging_on_and_off_gives_different_weights(faces):
+    X, y, X_test, _ = faces
+    averaged = ConvNetClassifier(max_epochs=2, ema_decay=0.99, **SMALL).fit(X, y)
+    last = ConvNetClassifier(max_epochs=2, ema_decay=None, **SMALL).fit(X, y)
+    module = averaged.net_.module_
+    assert last.net_.module_.average is None
+    # The same training: the current weights are the same, bit for bit ...
+    for name, value in last.net_.module_._network().state_dict().items():
+        torch.testing.assert_close(
+            module._network().state_dict()[name], value, rtol=0, atol=0
+        )
+    # ... but the averaged model predicts with averaged ones.
+    n_steps = 2 * (len(y) // SMALL["batch_size"])
+    assert int(module.average.n_updates) == n_steps
+    weight = module.average.averaged()["features.0.weight"]
+    assert not torch.allclose(weight, module.features[0].weight)
+    assert not np.allclose(
+        averaged.predict_proba(X_test), last.predict_proba(X_test), atol=1e-4
+    )
+
+
+def test_same_seed_same_crops_erasing_and_average(faces):
+    X, y, X_test, _ = faces
+    params = dict(max_epochs=2, crop_size=40, erasing=0.5, ema_decay=0.99, **SMALL)
+    first = ConvNetClassifier(**params).fit(X[:200], y[:200])
+    second = ConvNetClassifier(**params).fit(X[:200], y[:200])
+    np.testing.assert_array_equal(
+        first.predict_proba(X_test), second.predict_proba(X_test)
+    )
+    third = ConvNetClassifier(**{**params, "random_state": 1}).fit(X[:200], y[:200])
+    assert not np.allclose(first.predict_proba(X_test), third.predict_proba(X_test))
+
+
+def test_random_erasing_zeroes_one_rectangle_with_its_probability():
+    generator = torch.Generator().manual_seed(0)
+
+    def uniform(low, high, *shape):
+        return torch.rand(*shape, generator=generator) * (high - low) + low
+
+    images = torch.ones(2000, 1, 20, 20)
+    erased = random_erasing(images, 0.3, uniform)
+    assert torch.equal(images, torch.ones(2000, 1, 20, 20))  # not in place
+    zeros = erased == 0
+    share = zeros.float().mean(dim=(1, 2, 3))
+    hit = share > 0
+    assert 0.27 < hit.float().mean() < 0.33
+    assert share[hit].min() >= 0.01 and share[hit].max() <= 0.34
+    # One rectangle: its rows and columns span exactly the zeroed pixels.
+    for mask in zeros[hit][:50, 0]:
+        rows, columns = mask.any(dim=1), mask.any(dim=0)
+        assert int(mask.sum()) == int(rows.sum()) * int(columns.sum())

@@ -98,6 +98,36 @@ def test_a_network_pickled_by_an_earlier_version_still_loads(
     )
 
 
+def test_a_model_saved_before_crops_and_averaging_loads_as_it_was(faces, tmp_path):
+    X, y, X_test, _ = faces
+    params = dict(crop_size=None, ema_decay=None, test_time_flip=False, **SMALL)
+    model = ConvNetClassifier(max_epochs=1, **params).fit(X, y)
+    # What the sklearn-fer of 2026-11 pickled: neither the estimator nor its
+    # network knew these parameters.
+    added = ["crop_size", "ema_decay", "erasing", "test_time_crops"]
+    state = model.__getstate__()
+    net_params = json.loads(state["net_"]["params"])
+    for name in added:
+        del state[name]
+        net_params.pop(name, None)
+    state["net_"] = {**state["net_"], "params": json.dumps(net_params)}
+    old = ConvNetClassifier.__new__(ConvNetClassifier)
+    old.__setstate__(state)
+    assert {name: old.get_params()[name] for name in added} == {
+        "crop_size": None,
+        "ema_decay": None,
+        "erasing": 0.0,
+        "test_time_crops": 1,
+    }
+    np.testing.assert_array_equal(
+        old.predict_proba(X_test), model.predict_proba(X_test)
+    )
+    path = save_model(old, tmp_path / "old.skops")
+    np.testing.assert_array_equal(
+        load_model(path).predict_proba(X_test), model.predict_proba(X_test)
+    )
+
+
 @pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
 def test_a_model_trained_on_a_gpu_loads_on_the_cpu(model, faces, tmp_path):
     model.set_params(device="cuda")
