@@ -139,6 +139,14 @@ def load_network(net, tensors, history):
                 f"net_'s weight {name!r} is {_describe(tensor)}; the network "
                 f"its parameters build has {_describe(reference)}."
             )
+    negative = [
+        name
+        for name, tensor in found.items()
+        if not tensor.is_floating_point() and bool((tensor < 0).any())
+    ]
+    if negative:
+        # Batch counts and the weight average's count of updates.
+        raise ValueError(f"net_'s counts {negative} must not be negative.")
     net.initialize()
     net.module_.load_state_dict(found)
     try:

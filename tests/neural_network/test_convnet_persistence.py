@@ -234,6 +234,10 @@ HOSTILE = {
         dict(tensors=_weight("classifier.6.bias", torch.zeros(3, dtype=torch.int64))),
         "dtype torch.int64",
     ),
+    "a negative count of averaged steps": (
+        dict(tensors=_weight("average.n_updates", torch.tensor(-10))),
+        r"counts \['average.n_updates'\] must not be negative",
+    ),
     "a weight too many": (
         dict(tensors=_weight("evil", torch.zeros(1))),
         r"unexpected \['evil'\]",
