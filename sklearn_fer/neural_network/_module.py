@@ -221,6 +221,7 @@ class WeightAverage(nn.Module):
                 current.append(tensor)
             else:  # batch norm's count of batches
                 average.copy_(tensor)
+        # One fused call for all tensors, as torch.optim.swa_utils' EMA does.
         torch._foreach_lerp_(averaged, current, 1 - decay)
         self.n_updates += 1
 
