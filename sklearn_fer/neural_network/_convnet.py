@@ -132,7 +132,9 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
         Maximum sigma (pixels) of a random Gaussian blur; 0 disables it.
     erasing : float, default=0.0
         Probability of erasing a random rectangle (2-33% of the face) of
-        each training face, after the other augmentations; 0 disables it.
+        each training face, after the other augmentations, to 0: the mean
+        grey of a standardised face (black with ``standardize=False`` on a
+        0-255 scale); 0 disables it.
     crop_size : int or None, default=44
         Side of the square crops the network sees: a random crop of every
         training face (after the flip, rotation, shift and scale), the centre
@@ -519,6 +521,10 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
         net = self.__dict__.get("net_")
         if is_packed_network(net):
             self.net_ = self._unpack_net(net)
+        elif isinstance(net, NeuralNetClassifier):
+            # The skorch net itself, pickled before crops and averaging existed.
+            for name in ("crop_size", "ema_decay"):
+                net.__dict__.setdefault(f"module__{name}", None)
         elif net is not None and not isinstance(net, NeuralNetClassifier):
             raise ValueError(
                 f"ConvNetClassifier's net_ is a {type(net).__name__}, not a "

@@ -148,6 +148,10 @@ class Augment(nn.Module):
         self.scale, self.blur, self.crop_size = scale, blur, crop_size
         self.erasing = erasing
 
+    def __setstate__(self, state):
+        # Pickled before crops and erasing existed: it did neither.
+        super().__setstate__({"crop_size": None, "erasing": 0.0, **state})
+
     def forward(self, images):
         if not self.training:
             return images
@@ -294,6 +298,17 @@ class FaceConvNet(nn.Module):
         self.average = (
             None if ema_decay is None else WeightAverage(self._network(), ema_decay)
         )
+
+    def __setstate__(self, state):
+        # Pickled before crops, test-time crops and averaging existed.
+        older = {
+            "crop_shape": state.get("image_shape"),
+            "test_time_crops": 1,
+            "average": None,
+        }
+        if "average" in state.get("_modules", {}):
+            del older["average"]
+        super().__setstate__({**older, **state})
 
     def _network(self):
         """The layers with their state_dict names (a view; nothing is copied)."""

@@ -98,6 +98,34 @@ def test_a_network_pickled_by_an_earlier_version_still_loads(
     )
 
 
+def test_a_network_pickled_before_crops_and_averaging_still_loads(
+    faces, tmp_path, monkeypatch
+):
+    X, y, X_test, _ = faces
+    params = dict(crop_size=None, ema_decay=None, test_time_flip=False, **SMALL)
+    model = ConvNetClassifier(max_epochs=1, **params).fit(X, y)
+    expected = model.predict_proba(X_test)
+    # The earliest pickles held the skorch net, whose module, augmentation
+    # and parameters knew nothing of crops, views or averaging.
+    old = copy.copy(model)
+    module, net = old.net_.module_, old.net_
+    for name in ("crop_size", "ema_decay", "erasing", "test_time_crops"):
+        del old.__dict__[name]
+    del module.__dict__["crop_shape"], module.__dict__["test_time_crops"]
+    del module.__dict__["average"]  # None: no submodule
+    del module.augment.__dict__["crop_size"], module.augment.__dict__["erasing"]
+    for name in ("crop_size", "ema_decay", "test_time_crops"):
+        del net.__dict__[f"module__{name}"]
+    with monkeypatch.context() as patch:
+        patch.setattr(ConvNetClassifier, "__getstate__", BaseEstimator.__getstate__)
+        path = save_model(old, tmp_path / "old.pkl", format="pickle")
+    loaded = load_model(path, format="pickle")
+    np.testing.assert_array_equal(loaded.predict_proba(X_test), expected)
+    again = load_model(save_model(loaded, tmp_path / "again.skops"))
+    np.testing.assert_array_equal(again.predict_proba(X_test), expected)
+    assert loaded.partial_fit(X, y).n_iter_ == 2
+
+
 def test_a_model_saved_before_crops_and_averaging_loads_as_it_was(faces, tmp_path):
     X, y, X_test, _ = faces
     params = dict(crop_size=None, ema_decay=None, test_time_flip=False, **SMALL)
