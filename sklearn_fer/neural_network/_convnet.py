@@ -144,7 +144,8 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
     test_time_crops : {1, 5}, default=1
         Crops averaged when predicting: the centre one, or the centre and
         the four corners (with ``test_time_flip``, the "ten-crop" of the
-        literature). Each view is one more forward pass.
+        literature). Each view is one more forward pass; with
+        ``crop_size=None`` the five crops are the same whole face.
     test_time_flip : bool, default=True
         Also average the scores of each crop's mirror image when predicting
         (twice the forward passes).
