@@ -60,7 +60,7 @@ CURVE_VIEWS = {"test_time_crops": 1, "test_time_flip": False}
 #: defaults.
 VIEWS = {
     "default": {},
-    "one view": {"test_time_crops": 1, "test_time_flip": False},
+    "one view": CURVE_VIEWS,
     "ten-crop": {"test_time_crops": 5, "test_time_flip": True},
 }
 

@@ -525,8 +525,8 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
         elif isinstance(net, NeuralNetClassifier):
             # The skorch net itself, pickled before crops and averaging existed.
             for name in ("crop_size", "ema_decay"):
-                net.__dict__.setdefault(f"module__{name}", None)
-        elif net is not None and not isinstance(net, NeuralNetClassifier):
+                net.__dict__.setdefault(f"module__{name}", _ADDED_PARAMS[name])
+        elif net is not None:
             raise ValueError(
                 f"ConvNetClassifier's net_ is a {type(net).__name__}, not a "
                 "network saved by sklearn-fer."
