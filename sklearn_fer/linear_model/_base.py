@@ -14,13 +14,14 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import (
-    _check_sample_weight,
-    check_is_fitted,
-    validate_data,
-)
+from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..utils._sklearn_api import Interval, StrOptions, _fit_context
+from ..utils._sklearn_api import (
+    Interval,
+    StrOptions,
+    check_sample_weight,
+    fit_context,
+)
 from ..utils._validation import (
     check_label_vector,
     encode_labels,
@@ -206,7 +207,7 @@ class BaseSGDLinearClassifier(ClassifierMixin, BaseEstimator):
 
     def _sample_weight(self, sample_weight, X, y_index, classes, *, incremental):
         """``sample_weight`` times ``class_weight``, checked."""
-        sample_weight = _check_sample_weight(
+        sample_weight = check_sample_weight(
             sample_weight, X, dtype=X.dtype, ensure_non_negative=True
         )
         per_class = self._class_weight(
@@ -367,7 +368,7 @@ class BaseSGDLinearClassifier(ClassifierMixin, BaseEstimator):
         self.n_iter_ = len(history.loss)
         self.t_ = optimizer.t
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context(prefer_skip_nested_validation=True)
     @_unchanged_on_error
     def fit(self, X, y, sample_weight=None, eval_set=None):
         """Fit the model by mini-batch SGD for up to ``max_iter`` epochs.
@@ -412,7 +413,7 @@ default=None
             X, y_index, classes, sample_weight, eval_set, incremental=False
         )
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context(prefer_skip_nested_validation=True)
     @_unchanged_on_error
     def partial_fit(self, X, y, classes=None, sample_weight=None, eval_set=None):
         """Run one epoch of mini-batch SGD over the given data.

@@ -17,7 +17,13 @@ from skorch.helper import predefined_split
 from skorch.utils import get_map_location
 from torch import nn
 
-from ..utils._sklearn_api import Interval, Options, StrOptions, _fit_context
+from ..utils._sklearn_api import (
+    Interval,
+    Options,
+    StrOptions,
+    check_parameters,
+    fit_context,
+)
 from ..utils._validation import encode_labels, make_validation_split
 from ._module import Augment, FaceConvNet
 from ._persistence import (
@@ -565,7 +571,7 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
                 f"{getattr(self, 'n_iter_', None)!r}."
             )
         builder = type(self)(**{**self.get_params(), **params})
-        builder._validate_params()
+        check_parameters(builder)
         builder._convs_per_block()  # one count per block
         # A model trained on a GPU loads on a CPU-only machine, on the CPU
         # (skorch warns that it does).
@@ -573,7 +579,7 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
         net = builder._build_net(image_shape, len(classes), None, 0)
         return load_network(net, tensors, history)
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, eval_set=None):
         """Train the network for ``max_epochs`` epochs (or until early stopping).
 
@@ -612,7 +618,7 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
         self._store(net, classes, image_shape)
         return self
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, classes=None, eval_set=None):
         """Train for one epoch on the given faces.
 
@@ -697,7 +703,7 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
         """
         from sklearn.utils import check_array
 
-        self._validate_params()
+        check_parameters(self)
         X = check_array(self._flatten_images(X), dtype=np.float32)
         seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
         augment = self._augmentation()
