@@ -6,7 +6,6 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -17,6 +16,7 @@ from skorch.helper import predefined_split
 from skorch.utils import get_map_location
 from torch import nn
 
+from ..utils._iterative import BaseIterativeClassifier
 from ..utils._sklearn_api import (
     Interval,
     Options,
@@ -76,7 +76,7 @@ def _image_shape(n_features):
     return (side, side) if side * side == n_features else (1, n_features)
 
 
-class ConvNetClassifier(ClassifierMixin, BaseEstimator):
+class ConvNetClassifier(BaseIterativeClassifier):
     """Convolutional network for 48 x 48 faces, with on-the-fly augmentation.
 
     The network of the FER2013 CNN study (see the user guide): blocks of 3 x 3
@@ -198,6 +198,10 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
         Validation cross-entropy per epoch, when a validation set was used.
     best_iteration_ : int
         The epoch (from 1) of the lowest validation loss (else training loss).
+    training_loss_name : str
+        What ``loss_curve_`` measures, 'log loss on augmented faces' (a class
+        attribute; :class:`~sklearn_fer.inspection.LossCurveDisplay` labels
+        the curve with it).
 
     Examples
     --------
@@ -211,6 +215,8 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
     >>> len(model.loss_curve_)
     2
     """
+
+    training_loss_name = "log loss on augmented faces"
 
     _parameter_constraints: dict = {
         "channels": [tuple, list],
@@ -481,15 +487,13 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
         self.net_ = net
         self.classes_ = classes
         self.image_shape_ = image_shape
-        history = net.history
-        self.loss_curve_ = [float(row["train_loss"]) for row in history]
+        loss = [float(row["train_loss"]) for row in net.history]
         # NaN for the partial_fit epochs that had no eval_set.
-        validation = [float(row.get("valid_loss", np.nan)) for row in history]
-        has_validation = not np.isnan(validation).all()
-        self.validation_loss_curve_ = validation if has_validation else None
-        monitored = self.validation_loss_curve_ or self.loss_curve_
-        self.best_iteration_ = int(np.nanargmin(monitored)) + 1
-        self.n_iter_ = len(self.loss_curve_)
+        validation = [float(row.get("valid_loss", np.nan)) for row in net.history]
+        if np.isnan(validation).all():
+            validation = None
+        best = int(np.nanargmin(validation or loss)) + 1
+        self._store_curves(loss, validation, best)
 
     # -- persistence ------------------------------------------------------------
 
