@@ -1,7 +1,14 @@
-"""``ConvNetClassifier``: a small CNN for facial expressions, trained with skorch."""
+"""``ConvNetClassifier``: a small CNN for facial expressions, trained with skorch.
+
+The estimator shell: parameters, validation, ``fit`` and ``partial_fit``,
+prediction. The network is ``_module``'s, its augmentation ``_augment``'s;
+``_net`` builds the skorch net that trains it, and ``_persistence`` (with
+``_legacy`` for older files) saves and loads it.
+"""
 
 import functools
 import math
+from inspect import signature
 from numbers import Integral, Real
 
 import numpy as np
@@ -10,11 +17,8 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch import NeuralNetClassifier
-from skorch.callbacks import Callback, EarlyStopping, LRScheduler
 from skorch.dataset import Dataset
 from skorch.helper import predefined_split
-from skorch.utils import get_map_location
-from torch import nn
 
 from ..utils._iterative import BaseIterativeClassifier
 from ..utils._sklearn_api import (
@@ -25,49 +29,10 @@ from ..utils._sklearn_api import (
     fit_context,
 )
 from ..utils._validation import encode_labels, make_validation_split
-from ._module import Augment, FaceConvNet
-from ._persistence import (
-    is_packed_network,
-    load_network,
-    pack_network,
-    unpack_network,
-)
-
-_OPTIMIZERS = {
-    "adam": torch.optim.Adam,
-    "adamw": torch.optim.AdamW,
-    "sgd": torch.optim.SGD,
-}
-#: The parameters that shape the network's module (its weights and forward
-#: pass) and its augmentation: a saved network is rebuilt with the values it
-#: was trained with.
-_ARCHITECTURE = (
-    "channels",
-    "convs_per_block",
-    "hidden_units",
-    "dropout",
-    "negative_slope",
-    "standardize",
-    "crop_size",
-    "ema_decay",
-)
-#: Parameters added since the first saved models, with the value that models
-#: saved before then behave as: such a file lacks them.
-_ADDED_PARAMS = {
-    "crop_size": None,
-    "ema_decay": None,
-    "erasing": 0.0,
-    "test_time_crops": 1,
-}
-_AUGMENT = ("flip", "rotation", "shift", "scale", "blur", "erasing")
-
-
-class _UpdateWeightAverage(Callback):
-    """After every training step, move the network's averaged weights."""
-
-    def on_batch_end(self, net, batch=None, training=None, **kwargs):
-        if training:
-            net.module_.update_average()
+from ._augment import Augment
+from ._legacy import upgrade_state
+from ._net import OPTIMIZERS, build_net, drop_training_state
+from ._persistence import pack_network, unpack_network
 
 
 def _image_shape(n_features):
@@ -229,7 +194,7 @@ class ConvNetClassifier(BaseIterativeClassifier):
         "hidden_units": [Interval(Integral, 1, None, closed="left")],
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "negative_slope": [Interval(Real, 0, None, closed="left")],
-        "optimizer": [StrOptions(set(_OPTIMIZERS))],
+        "optimizer": [StrOptions(set(OPTIMIZERS))],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "label_smoothing": [Interval(Real, 0, 1, closed="left")],
         "lr_schedule": [StrOptions({"cosine", "constant"})],
@@ -351,105 +316,13 @@ class ConvNetClassifier(BaseIterativeClassifier):
     # -- network ------------------------------------------------------------------
 
     def _build_net(self, image_shape, n_classes, train_split, n_train):
-        optimizer_kwargs = {"optimizer__weight_decay": self.weight_decay}
-        if self.optimizer == "sgd":
-            optimizer_kwargs.update(optimizer__momentum=0.9, optimizer__nesterov=True)
-        callbacks = []
-        if self.lr_schedule == "cosine":
-            # With warm restarts, partial_fit past max_epochs starts a new
-            # cycle; CosineAnnealingLR would train an epoch at 0, then climb.
-            callbacks.append(
-                (
-                    "lr_schedule",
-                    LRScheduler(
-                        torch.optim.lr_scheduler.CosineAnnealingWarmRestarts,
-                        T_0=self.max_epochs,
-                    ),
-                )
-            )
-        if self.early_stopping and train_split is not None:
-            callbacks.append(
-                (
-                    "early_stopping",
-                    EarlyStopping(
-                        monitor="valid_loss",
-                        patience=self.n_iter_no_change,
-                        load_best=True,
-                        sink=print if self.verbose else (lambda *_: None),
-                    ),
-                )
-            )
-        if self.ema_decay is not None:
-            callbacks.append(("weight_average", _UpdateWeightAverage()))
-        if self.verbose > 1:
-            from skorch.callbacks import ProgressBar
-
-            callbacks.append(("progress", ProgressBar()))
-        return NeuralNetClassifier(
-            module=FaceConvNet,
-            module__image_shape=image_shape,
-            module__n_classes=n_classes,
-            module__channels=tuple(self.channels),
-            module__convs_per_block=self._convs_per_block(),
-            module__hidden_units=self.hidden_units,
-            module__dropout=self.dropout,
-            module__negative_slope=self.negative_slope,
-            module__augment=self._augmentation(),
-            module__test_time_flip=self.test_time_flip,
-            module__test_time_crops=self.test_time_crops,
-            module__standardize=self.standardize,
-            module__crop_size=self.crop_size,
-            module__ema_decay=self.ema_decay,
-            criterion=nn.CrossEntropyLoss,
-            criterion__label_smoothing=self.label_smoothing,
-            optimizer=_OPTIMIZERS[self.optimizer],
-            lr=self.learning_rate,
-            batch_size=self.batch_size,
-            max_epochs=self.max_epochs,
+        return build_net(
+            self.get_params(),
+            image_shape=image_shape,
+            n_classes=n_classes,
             train_split=train_split,
-            callbacks=callbacks,
-            classes=np.arange(n_classes),
-            iterator_train__shuffle=True,
-            iterator_train__drop_last=self._drop_last(n_train),
-            device=self.device,
-            verbose=self.verbose,
-            **optimizer_kwargs,
+            n_train=n_train,
         )
-
-    def _augmentation(self):
-        return Augment(
-            self.flip,
-            self.rotation,
-            self.shift,
-            self.scale,
-            self.blur,
-            crop_size=self.crop_size,
-            erasing=self.erasing,
-        )
-
-    def _convs_per_block(self):
-        """One convolution count per block, checked against ``channels``."""
-        if self.convs_per_block is None:
-            return (1,) + (2,) * (len(self.channels) - 1)
-        if isinstance(self.convs_per_block, Integral):
-            return (self.convs_per_block,) * len(self.channels)
-        counts = tuple(self.convs_per_block)
-        if len(counts) != len(self.channels):
-            raise ValueError(
-                f"convs_per_block has {len(counts)} entries but channels has "
-                f"{len(self.channels)} blocks: give one count per block or a "
-                "single int."
-            )
-        for block, count in enumerate(counts):
-            if not isinstance(count, Integral) or count < 1:
-                raise ValueError(
-                    f"convs_per_block[{block}] must be an int >= 1, got {count!r}."
-                )
-        return counts
-
-    def _drop_last(self, n_train):
-        """Drop the incomplete last batch: batch norm cannot train on one face."""
-        return n_train > self.batch_size
 
     def _seed(self):
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
@@ -464,26 +337,9 @@ class ConvNetClassifier(BaseIterativeClassifier):
                 f"norm), got {X.shape[0]} sample."
             )
 
-    @staticmethod
-    def _drop_training_state(net):
-        """Let go of what only the training loop needs, before it is pickled.
-
-        skorch unpickles the module and optimizer with ``map_location``, so a
-        net trained on a GPU loads on a CPU-only machine, but the LR
-        scheduler keeps its own reference to the optimizer, whose GPU tensors
-        would then be unpickled as they are and fail (skorch issue #1096).
-        skorch builds a new scheduler at the start of every fit or partial_fit
-        anyway. The validation split holds the validation faces, which a
-        saved model should not carry.
-        """
-        for _, callback in net.callbacks_:
-            if isinstance(callback, LRScheduler):
-                callback.lr_scheduler_ = None
-        net.train_split = None
-
     def _store(self, net, classes, image_shape):
         """Set the fitted attributes, only once training has succeeded."""
-        self._drop_training_state(net)
+        drop_training_state(net)
         self.net_ = net
         self.classes_ = classes
         self.image_shape_ = image_shape
@@ -497,23 +353,6 @@ class ConvNetClassifier(BaseIterativeClassifier):
 
     # -- persistence ------------------------------------------------------------
 
-    @staticmethod
-    def _built_with(net):
-        """The parameters that built ``net``'s module and optimizer (JSON-ready).
-
-        Read from the network rather than from the estimator, so that a model
-        whose parameters were changed after fitting still saves a network that
-        loads.
-        """
-        module = net.get_params_for("module")
-        params = {name: module[name] for name in _ARCHITECTURE}
-        params["channels"] = list(params["channels"])
-        params["convs_per_block"] = list(params["convs_per_block"])
-        params.update({name: getattr(module["augment"], name) for name in _AUGMENT})
-        names = {optimizer: name for name, optimizer in _OPTIMIZERS.items()}
-        params["optimizer"] = names[net.optimizer]
-        return params
-
     def __getstate__(self):
         """The estimator's state with ``net_`` as JSON text and tensor bytes.
 
@@ -523,65 +362,15 @@ class ConvNetClassifier(BaseIterativeClassifier):
         # BaseEstimator hands back the instance's own __dict__: copy it.
         state = dict(super().__getstate__())
         if isinstance(state.get("net_"), NeuralNetClassifier):
-            state["net_"] = pack_network(state["net_"], self._built_with(state["net_"]))
+            state["net_"] = pack_network(state["net_"])
         return state
 
     def __setstate__(self, state):
-        state = {**_ADDED_PARAMS, **state}
-        super().__setstate__(state)
-        net = self.__dict__.get("net_")
-        if is_packed_network(net):
-            self.net_ = self._unpack_net(net)
-        elif isinstance(net, NeuralNetClassifier):
-            # The skorch net itself, pickled before crops and averaging existed.
-            for name in ("crop_size", "ema_decay"):
-                net.__dict__.setdefault(f"module__{name}", _ADDED_PARAMS[name])
-        elif net is not None:
-            raise ValueError(
-                f"ConvNetClassifier's net_ is a {type(net).__name__}, not a "
-                "network saved by sklearn-fer."
-            )
-
-    def _unpack_net(self, packed):
-        """Rebuild a saved network: its parameters checked, then its tensors."""
-        params, history, tensors = unpack_network(packed)
-        expected = {*_ARCHITECTURE, *_AUGMENT, "optimizer"}
-        # A network saved before a parameter existed lacks it: __setstate__
-        # gave the estimator the value the network was then built with.
-        older = {name: getattr(self, name) for name in expected & set(_ADDED_PARAMS)}
-        params = {**older, **params}
-        if set(params) != expected:
-            raise ValueError(
-                f"net_'s params name {sorted(params)}, expected {sorted(expected)}."
-            )
-        classes = getattr(self, "classes_", None)
-        if not (isinstance(classes, np.ndarray) and classes.ndim == 1):
-            raise ValueError("ConvNetClassifier's classes_ must be a 1-D array.")
-        image_shape = getattr(self, "image_shape_", None)
-        n_features = getattr(self, "n_features_in_", None)
-        if not (
-            isinstance(image_shape, tuple)
-            and len(image_shape) == 2
-            and all(isinstance(side, Integral) and side >= 1 for side in image_shape)
-            and image_shape[0] * image_shape[1] == n_features
-        ):
-            raise ValueError(
-                f"ConvNetClassifier's image_shape_ {image_shape!r} does not hold "
-                f"its n_features_in_ = {n_features!r} pixels."
-            )
-        if len(history) != getattr(self, "n_iter_", None):
-            raise ValueError(
-                f"net_'s history has {len(history)} epochs but n_iter_ is "
-                f"{getattr(self, 'n_iter_', None)!r}."
-            )
-        builder = type(self)(**{**self.get_params(), **params})
-        check_parameters(builder)
-        builder._convs_per_block()  # one count per block
-        # A model trained on a GPU loads on a CPU-only machine, on the CPU
-        # (skorch warns that it does).
-        builder.device = str(get_map_location(self.device))
-        net = builder._build_net(image_shape, len(classes), None, 0)
-        return load_network(net, tensors, history)
+        """Rebuild the network from its packed form (see ``_persistence``),
+        from any layout an earlier version saved (``_legacy``)."""
+        super().__setstate__(upgrade_state(state))
+        if self.__dict__.get("net_") is not None:
+            self.net_ = unpack_network(self, self.net_)
 
     @fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, eval_set=None):
@@ -665,7 +454,7 @@ class ConvNetClassifier(BaseIterativeClassifier):
             # Per call: each chunk has its own size, hence its own last batch.
             # skorch keeps iterator options as plain attributes; its set_params
             # would take the prefix for a module parameter and fail.
-            net.iterator_train__drop_last = self._drop_last(len(y_index))
+            net.iterator_train__drop_last = len(y_index) > self.batch_size
         net.partial_fit(X, y_index, epochs=1)
         self._store(net, classes, image_shape)
         return self
@@ -710,7 +499,10 @@ class ConvNetClassifier(BaseIterativeClassifier):
         check_parameters(self)
         X = check_array(self._flatten_images(X), dtype=np.float32)
         seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
-        augment = self._augmentation()
+        # Augment's arguments are this estimator's parameters of the same names.
+        augment = Augment(
+            **{name: getattr(self, name) for name in signature(Augment).parameters}
+        )
         images = torch.from_numpy(X).reshape(len(X), 1, *_image_shape(X.shape[1]))
         with torch.random.fork_rng(devices=[]), torch.no_grad():
             torch.manual_seed(seed)

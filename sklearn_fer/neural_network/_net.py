@@ -1,0 +1,194 @@
+"""The skorch side of ``ConvNetClassifier``: its parameters routed, its net built.
+
+Every parameter of ``ConvNetClassifier`` that ``FaceConvNet`` takes as an
+argument of the same name reaches it as ``module__<name>``, skorch's own
+routing (``NeuralNet.get_params_for("module")`` reads them back); the few
+that skorch knows under another name are in ``SKORCH_NAMES``; the rest
+choose callbacks. ``NETWORK_PARAMS`` are those that make the network what it
+is, which a saved network keeps.
+"""
+
+import inspect
+from numbers import Integral
+
+import numpy as np
+import torch
+from skorch import NeuralNetClassifier
+from skorch.callbacks import Callback, EarlyStopping, LRScheduler
+from torch import nn
+
+from ._module import FaceConvNet
+
+OPTIMIZERS = {
+    "adam": torch.optim.Adam,
+    "adamw": torch.optim.AdamW,
+    "sgd": torch.optim.SGD,
+}
+#: Settings of an optimizer that are not parameters: SGD has Nesterov momentum.
+_OPTIMIZER_SETTINGS = {"sgd": {"optimizer__momentum": 0.9, "optimizer__nesterov": True}}
+
+#: ConvNetClassifier's parameters that FaceConvNet takes (as module__<name>).
+MODULE_PARAMS = tuple(
+    name
+    for name in inspect.signature(FaceConvNet).parameters
+    if name not in ("image_shape", "n_classes")
+)
+#: ConvNetClassifier's parameters that skorch takes, by skorch's name for them.
+SKORCH_NAMES = {
+    "learning_rate": "lr",
+    "weight_decay": "optimizer__weight_decay",
+    "label_smoothing": "criterion__label_smoothing",
+    "batch_size": "batch_size",
+    "max_epochs": "max_epochs",
+    "device": "device",
+    "verbose": "verbose",
+}
+#: The parameters that make the network what it is: the shapes of its
+#: weights, its forward pass, the state of its optimizer. A saved network
+#: holds their values and is rebuilt with them, whatever the estimator's
+#: parameters are by then.
+NETWORK_PARAMS = (
+    "channels",
+    "convs_per_block",
+    "hidden_units",
+    "dropout",
+    "negative_slope",
+    "standardize",
+    "crop_size",
+    "ema_decay",
+    "optimizer",
+)
+
+
+def convs_per_block(channels, counts):
+    """One convolution count per block of ``channels``, from ``counts``."""
+    if counts is None:
+        return (1,) + (2,) * (len(channels) - 1)
+    if isinstance(counts, Integral):
+        return (counts,) * len(channels)
+    counts = tuple(counts)
+    if len(counts) != len(channels):
+        raise ValueError(
+            f"convs_per_block has {len(counts)} entries but channels has "
+            f"{len(channels)} blocks: give one count per block or a "
+            "single int."
+        )
+    for block, count in enumerate(counts):
+        if not isinstance(count, Integral) or count < 1:
+            raise ValueError(
+                f"convs_per_block[{block}] must be an int >= 1, got {count!r}."
+            )
+    return counts
+
+
+class UpdateWeightAverage(Callback):
+    """After every training step, move the network's averaged weights."""
+
+    def on_batch_end(self, net, batch=None, training=None, **kwargs):
+        if training:
+            net.module_.update_average()
+
+
+def _callbacks(params, train_split):
+    callbacks = []
+    if params["lr_schedule"] == "cosine":
+        # With warm restarts, partial_fit past max_epochs starts a new
+        # cycle; CosineAnnealingLR would train an epoch at 0, then climb.
+        callbacks.append(
+            (
+                "lr_schedule",
+                LRScheduler(
+                    torch.optim.lr_scheduler.CosineAnnealingWarmRestarts,
+                    T_0=params["max_epochs"],
+                ),
+            )
+        )
+    if params["early_stopping"] and train_split is not None:
+        callbacks.append(
+            (
+                "early_stopping",
+                EarlyStopping(
+                    monitor="valid_loss",
+                    patience=params["n_iter_no_change"],
+                    load_best=True,
+                    sink=print if params["verbose"] else (lambda *_: None),
+                ),
+            )
+        )
+    if params["ema_decay"] is not None:
+        callbacks.append(("weight_average", UpdateWeightAverage()))
+    if params["verbose"] > 1:
+        from skorch.callbacks import ProgressBar
+
+        callbacks.append(("progress", ProgressBar()))
+    return callbacks
+
+
+def build_net(params, *, image_shape, n_classes, train_split, n_train):
+    """The skorch net that trains a ``FaceConvNet`` as ``params`` say.
+
+    Parameters
+    ----------
+    params : dict
+        ``ConvNetClassifier``'s parameters (``get_params()``).
+    image_shape : tuple of int
+        (height, width) of the faces.
+    n_classes : int
+    train_split : callable or None
+        skorch's ``train_split``: the validation data, if any.
+    n_train : int
+        Training faces; the incomplete last batch is dropped when there is
+        more than one batch (batch norm cannot train on one face).
+    """
+    module = {f"module__{name}": params[name] for name in MODULE_PARAMS}
+    module["module__channels"] = tuple(params["channels"])
+    module["module__convs_per_block"] = convs_per_block(
+        params["channels"], params["convs_per_block"]
+    )
+    return NeuralNetClassifier(
+        module=FaceConvNet,
+        module__image_shape=image_shape,
+        module__n_classes=n_classes,
+        **module,
+        criterion=nn.CrossEntropyLoss,
+        optimizer=OPTIMIZERS[params["optimizer"]],
+        **_OPTIMIZER_SETTINGS.get(params["optimizer"], {}),
+        **{skorch: params[name] for name, skorch in SKORCH_NAMES.items()},
+        train_split=train_split,
+        callbacks=_callbacks(params, train_split),
+        classes=np.arange(n_classes),
+        iterator_train__shuffle=True,
+        iterator_train__drop_last=n_train > params["batch_size"],
+    )
+
+
+def network_params(net):
+    """The values of ``NETWORK_PARAMS`` that built ``net`` (JSON-ready).
+
+    Read from the net rather than from the estimator, so that a model whose
+    parameters were changed after fitting still saves the network it has.
+    """
+    module = net.get_params_for("module")
+    params = {name: module[name] for name in NETWORK_PARAMS if name in module}
+    params["channels"] = list(params["channels"])
+    params["convs_per_block"] = list(params["convs_per_block"])
+    names = {optimizer: name for name, optimizer in OPTIMIZERS.items()}
+    params["optimizer"] = names[net.optimizer]
+    return params
+
+
+def drop_training_state(net):
+    """Let go of what only the training loop needs, before the net is kept.
+
+    skorch unpickles the module and optimizer with ``map_location``, so a
+    net trained on a GPU loads on a CPU-only machine, but the LR
+    scheduler keeps its own reference to the optimizer, whose GPU tensors
+    would then be unpickled as they are and fail (skorch issue #1096).
+    skorch builds a new scheduler at the start of every fit or partial_fit
+    anyway. The validation split holds the validation faces, which a
+    saved model should not carry.
+    """
+    for _, callback in net.callbacks_:
+        if isinstance(callback, LRScheduler):
+            callback.lr_scheduler_ = None
+    net.train_split = None
