@@ -7,7 +7,6 @@ prediction. The network is ``_module``'s, its augmentation ``_augment``'s;
 """
 
 import functools
-import math
 from inspect import signature
 from numbers import Integral, Real
 
@@ -20,6 +19,7 @@ from skorch import NeuralNetClassifier
 from skorch.dataset import Dataset
 from skorch.helper import predefined_split
 
+from ..preprocessing._images import flatten_images, resolve_image_shape
 from ..utils._iterative import BaseIterativeClassifier
 from ..utils._sklearn_api import (
     Interval,
@@ -33,12 +33,6 @@ from ._augment import Augment
 from ._legacy import upgrade_state
 from ._net import OPTIMIZERS, build_net, drop_training_state
 from ._persistence import pack_network, unpack_network
-
-
-def _image_shape(n_features):
-    """48 x 48 for FER2013; any square; else one row of pixels."""
-    side = math.isqrt(n_features)
-    return (side, side) if side * side == n_features else (1, n_features)
 
 
 class ConvNetClassifier(BaseIterativeClassifier):
@@ -125,6 +119,10 @@ class ConvNetClassifier(BaseIterativeClassifier):
         weights (and batch-norm statistics), updated after every training
         step with this decay; it is what a saved model predicts with. None
         uses the last weights.
+    image_shape : (int, int) or None, default=None
+        (rows, columns) of each face when ``X`` holds flat pixel rows; one of
+        them may be -1 to be inferred. None: square faces (48 x 48 for
+        FER2013's 2304 pixels), or the shape of 3-D input.
     standardize : bool, default=True
         Standardise each face on its own (zero mean, unit variance) inside the
         network, which makes it robust to lighting and to the grey scale
@@ -211,6 +209,7 @@ class ConvNetClassifier(BaseIterativeClassifier):
         "test_time_crops": [Options(Integral, {1, 5})],
         "test_time_flip": ["boolean"],
         "ema_decay": [Interval(Real, 0, 1, closed="left"), None],
+        "image_shape": [tuple, list, None],
         "standardize": ["boolean"],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither"), None],
@@ -245,6 +244,7 @@ class ConvNetClassifier(BaseIterativeClassifier):
         test_time_crops=1,
         test_time_flip=True,
         ema_decay=0.999,
+        image_shape=None,
         standardize=True,
         early_stopping=False,
         validation_fraction=None,
@@ -275,6 +275,7 @@ class ConvNetClassifier(BaseIterativeClassifier):
         self.test_time_crops = test_time_crops
         self.test_time_flip = test_time_flip
         self.ema_decay = ema_decay
+        self.image_shape = image_shape
         self.standardize = standardize
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
@@ -285,16 +286,25 @@ class ConvNetClassifier(BaseIterativeClassifier):
 
     # -- data ---------------------------------------------------------------------
 
-    @staticmethod
-    def _flatten_images(X):
-        if isinstance(X, np.ndarray) and X.ndim == 3:
-            return X.reshape(len(X), -1)  # (n, 48, 48) images
-        return X
-
     def _validate_X(self, X, *, reset):
-        return validate_data(
-            self, self._flatten_images(X), reset=reset, dtype=np.float32
+        return self._validate_faces(X, reset=reset)
+
+    def _validate_X_y(self, X, y):
+        return self._validate_faces(X, y, reset=True)
+
+    def _validate_faces(self, X, y="no_validation", *, reset):
+        """Faces as float32 pixel rows (and ``y``), by the image-shape rule of
+        ``preprocessing``; ``fit`` sets ``image_shape_``, as it does
+        ``n_features_in_``."""
+        pixels, input_image_shape = flatten_images(X)
+        validated = validate_data(self, pixels, y, reset=reset, dtype=np.float32)
+        X = validated if isinstance(y, str) else validated[0]
+        image_shape = resolve_image_shape(
+            self, X.shape[1], input_image_shape, reset=reset
         )
+        if reset:
+            self.image_shape_ = image_shape
+        return validated
 
     def _validation(self, X, y, classes, eval_set, seed):
         """Training part and skorch's train_split for the validation data."""
@@ -337,12 +347,11 @@ class ConvNetClassifier(BaseIterativeClassifier):
                 f"norm), got {X.shape[0]} sample."
             )
 
-    def _store(self, net, classes, image_shape):
+    def _store(self, net, classes):
         """Set the fitted attributes, only once training has succeeded."""
         drop_training_state(net)
         self.net_ = net
         self.classes_ = classes
-        self.image_shape_ = image_shape
         loss = [float(row["train_loss"]) for row in net.history]
         # NaN for the partial_fit epochs that had no eval_set.
         validation = [float(row.get("valid_loss", np.nan)) for row in net.history]
@@ -389,9 +398,7 @@ class ConvNetClassifier(BaseIterativeClassifier):
         -------
         self : object
         """
-        X, y = validate_data(
-            self, self._flatten_images(X), y, reset=True, dtype=np.float32
-        )
+        X, y = self._validate_X_y(X, y)
         self._check_n_samples(X)
         check_classification_targets(y)
         classes = np.unique(y)
@@ -405,10 +412,11 @@ class ConvNetClassifier(BaseIterativeClassifier):
         X_train, y_train, train_split = self._validation(
             X, y_index, classes, eval_set, seed
         )
-        image_shape = _image_shape(X.shape[1])
-        net = self._build_net(image_shape, len(classes), train_split, len(y_train))
+        net = self._build_net(
+            self.image_shape_, len(classes), train_split, len(y_train)
+        )
         net.fit(X_train, y_train)
-        self._store(net, classes, image_shape)
+        self._store(net, classes)
         return self
 
     @fit_context(prefer_skip_nested_validation=True)
@@ -437,16 +445,17 @@ class ConvNetClassifier(BaseIterativeClassifier):
             classes = np.unique(np.asarray(classes))
             if len(classes) < 2:
                 raise ValueError("classes must hold at least 2 classes.")
-            image_shape = _image_shape(X.shape[1])
         else:
-            classes, image_shape = self.classes_, self.image_shape_
+            classes = self.classes_
         y_index = encode_labels(y, classes)
         train_split = None
         if eval_set is not None:
             _, _, train_split = self._validation(X, y_index, classes, eval_set, 0)
         if first_call:
             self._seed()
-            net = self._build_net(image_shape, len(classes), train_split, len(y_index))
+            net = self._build_net(
+                self.image_shape_, len(classes), train_split, len(y_index)
+            )
             net.initialize()
         else:
             net = self.net_
@@ -456,7 +465,7 @@ class ConvNetClassifier(BaseIterativeClassifier):
             # would take the prefix for a module parameter and fail.
             net.iterator_train__drop_last = len(y_index) > self.batch_size
         net.partial_fit(X, y_index, epochs=1)
-        self._store(net, classes, image_shape)
+        self._store(net, classes)
         return self
 
     # -- prediction ------------------------------------------------------------------
@@ -497,13 +506,17 @@ class ConvNetClassifier(BaseIterativeClassifier):
         from sklearn.utils import check_array
 
         check_parameters(self)
-        X = check_array(self._flatten_images(X), dtype=np.float32)
+        X, input_image_shape = flatten_images(X)
+        X = check_array(X, dtype=np.float32)
+        image_shape = resolve_image_shape(
+            self, X.shape[1], input_image_shape, reset=True
+        )
         seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
         # Augment's arguments are this estimator's parameters of the same names.
         augment = Augment(
             **{name: getattr(self, name) for name in signature(Augment).parameters}
         )
-        images = torch.from_numpy(X).reshape(len(X), 1, *_image_shape(X.shape[1]))
+        images = torch.from_numpy(X).reshape(len(X), 1, *image_shape)
         with torch.random.fork_rng(devices=[]), torch.no_grad():
             torch.manual_seed(seed)
             faces = augment.train()(images)

@@ -11,7 +11,9 @@ file of today, so that old files meet the same checks:
   ``params`` also named the augmentation (now the estimator's, like every
   parameter that does not shape the network); until 2026-12-04 they lacked
   ``crop_size`` and ``ema_decay``, and the estimator lacked them and
-  ``erasing`` and ``test_time_crops``.
+  ``erasing`` and ``test_time_crops``; every file lacks ``image_shape``
+  (the rule was then a square, else one row of pixels: what ``image_shape_``
+  holds).
 
 ``tests/neural_network/model_files`` holds a file of each, written by those
 releases.
@@ -31,6 +33,7 @@ ADDED_PARAMS = {
     "ema_decay": None,
     "erasing": 0.0,
     "test_time_crops": 1,
+    "image_shape": None,
 }
 
 

@@ -24,16 +24,20 @@ from sklearn.utils.estimator_checks import (  # noqa: E402
 from sklearn_fer.datasets import make_faces  # noqa: E402
 from sklearn_fer.linear_model import SGDSoftmaxRegression  # noqa: E402
 from sklearn_fer.neural_network import ConvNetClassifier  # noqa: E402
+from tests.reference_runs import faces as small_faces  # noqa: E402
 
 #: A network small enough for the checks' many fits to take seconds.
 TINY = dict(channels=(4,), convs_per_block=1, hidden_units=8, batch_size=16)
 
 
-#: The checks' data are rows of 2 to 10 numbers, not faces: per-row
-#: standardisation and image augmentation (mirroring swaps features) would erase
-#: what tells their classes apart, and dropout on 8 units only adds noise. The
-#: crop (44 by default) is clamped to such rows, and the weight average stays on.
+#: The checks' data are rows of 2 to 10 numbers, not faces: each row is read
+#: as a one-pixel-high image (as HOGTransformer and PatchKMeansEncoder in
+#: tests/test_common.py); per-row standardisation and image augmentation
+#: (mirroring swaps features) would erase what tells their classes apart, and
+#: dropout on 8 units only adds noise. The crop (44 by default) is clamped to
+#: such rows, and the weight average stays on.
 NOT_IMAGES = dict(
+    image_shape=(1, -1),
     standardize=False,
     flip=False,
     rotation=0,
@@ -129,6 +133,20 @@ def test_images_and_string_labels(faces):
     assert list(model.classes_) == ["happy", "sad", "surprise"]
     assert model.n_features_in_ == 2304 and model.image_shape_ == (48, 48)
     assert set(model.predict(X[:10].reshape(-1, 48, 48))) <= set(names)
+
+
+def test_faces_are_read_by_the_image_shape_rule_of_preprocessing():
+    X, y = small_faces(48, random_state=0)
+    wide = X.reshape(-1, 16, 16)[:, 2:14, :]  # 12 x 16 images
+    model = ConvNetClassifier(**TINY, max_epochs=1, random_state=0).fit(wide, y)
+    assert model.image_shape_ == (12, 16) and model.n_features_in_ == 192
+    rows = wide.reshape(len(wide), -1)
+    with pytest.raises(ValueError, match="192 features per row, which is not a square"):
+        ConvNetClassifier(**TINY).fit(rows, y)
+    flat = ConvNetClassifier(**TINY, image_shape=(12, -1), max_epochs=1).fit(rows, y)
+    assert flat.image_shape_ == (12, 16)
+    with pytest.raises(ValueError, match=r"fitted on images of shape \(12, 16\)"):
+        model.predict(wide.reshape(-1, 16, 12))
 
 
 def test_history_validation_and_early_stopping(faces):
