@@ -6,32 +6,37 @@ prediction. The network is ``_module``'s, its augmentation ``_augment``'s;
 ``_legacy`` for older files) saves and loads it.
 """
 
-import functools
 from inspect import signature
 from numbers import Integral, Real
 
 import numpy as np
 import torch
 from sklearn.utils import check_random_state
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch import NeuralNetClassifier
 from skorch.dataset import Dataset
 from skorch.helper import predefined_split
 
 from ..preprocessing._images import flatten_images, resolve_image_shape
-from ..utils._iterative import BaseIterativeClassifier
+from ..utils._iterative import BaseIterativeClassifier, fit_method
 from ..utils._sklearn_api import (
     Interval,
     Options,
     StrOptions,
     check_parameters,
-    fit_context,
 )
-from ..utils._validation import encode_labels, make_validation_split
 from ._augment import Augment
 from ._legacy import upgrade_state
-from ._net import OPTIMIZERS, build_net, drop_training_state
+from ._net import (
+    NETWORK_PARAMS,
+    OPTIMIZERS,
+    build_net,
+    continue_training,
+    drop_training_state,
+    network_params,
+    network_params_of,
+    train,
+)
 from ._persistence import pack_network, unpack_network
 
 
@@ -290,7 +295,9 @@ class ConvNetClassifier(BaseIterativeClassifier):
         return self._validate_faces(X, reset=reset)
 
     def _validate_X_y(self, X, y):
-        return self._validate_faces(X, y, reset=True)
+        X, y = self._validate_faces(X, y, reset=True)
+        self._check_n_samples(X)
+        return X, y
 
     def _validate_faces(self, X, y="no_validation", *, reset):
         """Faces as float32 pixel rows (and ``y``), by the image-shape rule of
@@ -306,33 +313,7 @@ class ConvNetClassifier(BaseIterativeClassifier):
             self.image_shape_ = image_shape
         return validated
 
-    def _validation(self, X, y, classes, eval_set, seed):
-        """Training part and skorch's train_split for the validation data."""
-        (X, y, _), validation = make_validation_split(
-            X,
-            y,
-            classes,
-            eval_set=eval_set,
-            validation_fraction=self.validation_fraction,
-            early_stopping=self.early_stopping,
-            random_state=seed,
-            validate_X=functools.partial(self._validate_X, reset=False),
-        )
-        if validation is None:
-            return X, y, None
-        X_val, y_val, _ = validation
-        return X, y, predefined_split(Dataset(X_val, y_val))
-
     # -- network ------------------------------------------------------------------
-
-    def _build_net(self, image_shape, n_classes, train_split, n_train):
-        return build_net(
-            self.get_params(),
-            image_shape=image_shape,
-            n_classes=n_classes,
-            train_split=train_split,
-            n_train=n_train,
-        )
 
     def _seed(self):
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
@@ -381,7 +362,7 @@ class ConvNetClassifier(BaseIterativeClassifier):
         if self.__dict__.get("net_") is not None:
             self.net_ = unpack_network(self, self.net_)
 
-    @fit_context(prefer_skip_nested_validation=True)
+    @fit_method
     def fit(self, X, y, eval_set=None):
         """Train the network for ``max_epochs`` epochs (or until early stopping).
 
@@ -397,38 +378,38 @@ class ConvNetClassifier(BaseIterativeClassifier):
         Returns
         -------
         self : object
-        """
-        X, y = self._validate_X_y(X, y)
-        self._check_n_samples(X)
-        check_classification_targets(y)
-        classes = np.unique(y)
-        if len(classes) < 2:
-            raise ValueError(
-                "ConvNetClassifier needs at least 2 classes, got only one class: "
-                f"{classes[0]!r}."
-            )
-        y_index = encode_labels(y, classes)
-        seed = self._seed()
-        X_train, y_train, train_split = self._validation(
-            X, y_index, classes, eval_set, seed
-        )
-        net = self._build_net(
-            self.image_shape_, len(classes), train_split, len(y_train)
-        )
-        net.fit(X_train, y_train)
-        self._store(net, classes)
-        return self
 
-    @fit_context(prefer_skip_nested_validation=True)
+        Raises
+        ------
+        ValueError
+            On bad input. The estimator is then left as it was before the
+            call, as it is after an interrupt (``KeyboardInterrupt``).
+        """
+        X, y_index, classes = self._fit_data(X, y)
+        return self._fit(X, y_index, classes, eval_set, incremental=False)
+
+    @fit_method
     def partial_fit(self, X, y, classes=None, eval_set=None):
         """Train for one epoch on the given faces.
+
+        Each call trains the network of the previous calls (or of ``fit``)
+        with the parameters as they are then (``set_params``): the learning
+        rate (the schedule goes on at its position), ``weight_decay``,
+        ``label_smoothing``, ``batch_size``, ``max_epochs`` (the length of a
+        cosine cycle), the augmentation, ``verbose``. The parameters of the
+        network itself (``channels``, ``convs_per_block``, ``hidden_units``,
+        ``dropout``, ``negative_slope``, ``standardize``, ``crop_size``,
+        ``ema_decay``, ``optimizer``) are those it was built with: a call
+        with other values is an error. A call that fails, or is interrupted,
+        leaves the model as it was.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, 2304) or (n_samples, 48, 48)
         y : array-like of shape (n_samples,)
         classes : array-like, default=None
-            All the labels; required on the first call.
+            All the labels; required on the first call, optional afterwards
+            (it must then equal ``classes_``).
         eval_set : tuple (X_val, y_val), default=None
             Validation data whose loss is recorded for this epoch.
 
@@ -436,37 +417,55 @@ class ConvNetClassifier(BaseIterativeClassifier):
         -------
         self : object
         """
-        first_call = not hasattr(self, "net_")
-        if first_call and classes is None:
-            raise ValueError("classes must be passed on the first call to partial_fit.")
-        X = self._validate_X(X, reset=first_call)
+        X, y_index, classes = self._partial_fit_data(X, y, classes)
+        return self._fit(X, y_index, classes, eval_set, incremental=True)
+
+    def _fit(self, X, y_index, classes, eval_set, *, incremental):
+        """Train on validated data: the one path of ``fit`` and ``partial_fit``.
+
+        ``fit`` (``incremental=False``) builds a new network and trains it for
+        ``max_epochs`` epochs; ``partial_fit`` trains a copy of the fitted one
+        (a new one on its first call) for one epoch. The estimator changes
+        only once training has succeeded.
+        """
         self._check_n_samples(X)
-        if first_call:
-            classes = np.unique(np.asarray(classes))
-            if len(classes) < 2:
-                raise ValueError("classes must hold at least 2 classes.")
-        else:
-            classes = self.classes_
-        y_index = encode_labels(y, classes)
+        continuing = incremental and hasattr(self, "net_")
+        seed = None if continuing else self._seed()
+        (X, y_index, _), validation = self._validation_split(
+            X, y_index, classes, eval_set, seed, incremental=incremental
+        )
         train_split = None
-        if eval_set is not None:
-            _, _, train_split = self._validation(X, y_index, classes, eval_set, 0)
-        if first_call:
-            self._seed()
-            net = self._build_net(
-                self.image_shape_, len(classes), train_split, len(y_index)
-            )
-            net.initialize()
-        else:
-            net = self.net_
-            net.set_params(train_split=train_split)
-            # Per call: each chunk has its own size, hence its own last batch.
-            # skorch keeps iterator options as plain attributes; its set_params
-            # would take the prefix for a module parameter and fail.
-            net.iterator_train__drop_last = len(y_index) > self.batch_size
-        net.partial_fit(X, y_index, epochs=1)
+        if validation is not None:
+            train_split = predefined_split(Dataset(*validation[:2]))
+        if continuing:
+            self._check_network_params()
+        net = build_net(
+            self.get_params(),
+            image_shape=self.image_shape_,
+            n_classes=len(classes),
+            train_split=train_split,
+            n_train=len(y_index),
+        )
+        if continuing:
+            continue_training(net, self.net_)
+        train(net, X, y_index, epochs=1 if incremental else None)
         self._store(net, classes)
         return self
+
+    def _check_network_params(self):
+        """Refuse a ``partial_fit`` whose network parameters are not those
+        that built the fitted network."""
+        built = network_params(self.net_)
+        now = network_params_of(self.get_params())
+        changed = [name for name in NETWORK_PARAMS if built[name] != now[name]]
+        if changed:
+            raise ValueError(
+                "partial_fit trains the network that was fitted, built with "
+                + ", ".join(f"{name}={built[name]!r}" for name in changed)
+                + "; the parameters now say "
+                + ", ".join(f"{name}={now[name]!r}" for name in changed)
+                + ": set them back, or call fit to train a new network."
+            )
 
     # -- prediction ------------------------------------------------------------------
 

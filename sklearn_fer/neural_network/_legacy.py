@@ -69,12 +69,8 @@ def _from_skorch_net(net):
     """A pickled skorch net in the current layout: its parameters, history and
     state dicts (the module's layers are named as today's, and it had neither
     crops nor a weight average)."""
-    params = {
-        **{name: ADDED_PARAMS[name] for name in NETWORK_PARAMS if name in ADDED_PARAMS},
-        **network_params(net),
-    }
     return pack(
-        params,
+        network_params(net, older=ADDED_PARAMS),
         net.history.to_list(),
         net.module_.state_dict(),
         net.optimizer_.state_dict(),

@@ -8,6 +8,7 @@ choose callbacks. ``NETWORK_PARAMS`` are those that make the network what it
 is, which a saved network keeps.
 """
 
+import copy
 import inspect
 from numbers import Integral
 
@@ -15,6 +16,7 @@ import numpy as np
 import torch
 from skorch import NeuralNetClassifier
 from skorch.callbacks import Callback, EarlyStopping, LRScheduler
+from skorch.history import History
 from torch import nn
 
 from ._module import FaceConvNet
@@ -162,19 +164,86 @@ def build_net(params, *, image_shape, n_classes, train_split, n_train):
     )
 
 
-def network_params(net):
+def load_state(net, module_state, optimizer_state, history):
+    """Initialize ``net`` and give it a trained network's state.
+
+    The module's weights, the optimizer's moments and the history are those
+    given; the optimizer's settings (learning rate, weight decay) are
+    ``net``'s own, the parameters of this call. Nothing given is shared with
+    ``net``: the weights are copied into its module, the rest is copied.
+    """
+    net.initialize()
+    net.module_.load_state_dict(module_state)
+    net.optimizer_.load_state_dict(copy.deepcopy(optimizer_state))
+    for group in net.optimizer_.param_groups:
+        group.update(net.optimizer_.defaults)
+        # The base of the learning-rate schedule, which goes on where it was.
+        group["initial_lr"] = group["lr"]
+    net.history = History(copy.deepcopy(history))
+
+
+def train(net, X, y, *, epochs=None):
+    """Train ``net``: ``fit`` (``epochs=None``) or ``epochs`` more epochs.
+
+    skorch ends training quietly on ``KeyboardInterrupt``, keeping the
+    half-trained net (``EarlyStopping`` stops training by raising one): a
+    training that neither ran all its epochs nor was stopped early was
+    interrupted, and raises ``KeyboardInterrupt`` for the caller to discard
+    the net.
+    """
+    n_before = len(net.history) if epochs is not None and net.initialized_ else 0
+    if epochs is None:
+        net.fit(X, y)
+    else:
+        net.partial_fit(X, y, epochs=epochs)
+    expected = n_before + (net.max_epochs if epochs is None else epochs)
+    stopping = dict(net.callbacks_).get("early_stopping")
+    stopped_early = stopping is not None and stopping.misses_ >= stopping.patience
+    finished = len(net.history) == expected and "dur" in net.history[-1]
+    if not (finished or stopped_early):
+        raise KeyboardInterrupt("the training of the network was interrupted")
+    return net
+
+
+def continue_training(net, trained):
+    """``net``, initialized with the state of the ``trained`` net, to train on."""
+    load_state(
+        net,
+        trained.module_.state_dict(),
+        trained.optimizer_.state_dict(),
+        trained.history.to_list(),
+    )
+    return net
+
+
+def network_params_of(params):
+    """The values of ``NETWORK_PARAMS`` in ``params``, ConvNetClassifier's
+    parameters, as a saved network holds them (JSON-ready, one convolution
+    count per block)."""
+    values = {name: params[name] for name in NETWORK_PARAMS}
+    values["channels"] = list(params["channels"])
+    values["convs_per_block"] = list(
+        convs_per_block(params["channels"], params["convs_per_block"])
+    )
+    return values
+
+
+def network_params(net, older=None):
     """The values of ``NETWORK_PARAMS`` that built ``net`` (JSON-ready).
 
     Read from the net rather than from the estimator, so that a model whose
     parameters were changed after fitting still saves the network it has.
+    ``older`` gives the values of parameters that a net built before they
+    existed lacks.
     """
-    module = net.get_params_for("module")
-    params = {name: module[name] for name in NETWORK_PARAMS if name in module}
-    params["channels"] = list(params["channels"])
-    params["convs_per_block"] = list(params["convs_per_block"])
     names = {optimizer: name for name, optimizer in OPTIMIZERS.items()}
-    params["optimizer"] = names[net.optimizer]
-    return params
+    return network_params_of(
+        {
+            **(older or {}),
+            **net.get_params_for("module"),
+            "optimizer": names[net.optimizer],
+        }
+    )
 
 
 def drop_training_state(net):

@@ -24,11 +24,16 @@ from numbers import Integral
 
 import numpy as np
 import torch
-from skorch.history import History
 from skorch.utils import get_map_location
 
 from ..utils._sklearn_api import check_parameters
-from ._net import NETWORK_PARAMS, build_net, convs_per_block, network_params
+from ._net import (
+    NETWORK_PARAMS,
+    build_net,
+    convs_per_block,
+    load_state,
+    network_params,
+)
 
 #: Version of the layout of the dict; a newer layout is refused by name.
 FORMAT_VERSION = 2
@@ -223,10 +228,8 @@ def load_network(net, tensors, history):
     if negative:
         # Batch counts and the weight average's count of updates.
         raise ValueError(f"net_'s counts {negative} must not be negative.")
-    net.initialize()
-    net.module_.load_state_dict(found)
     try:
-        net.optimizer_.load_state_dict(tensors["optimizer"])
+        load_state(net, found, tensors["optimizer"], history)
     except Exception as exc:
         raise ValueError(
             f"net_'s optimizer state does not fit the network "
@@ -245,7 +248,6 @@ def load_network(net, tensors, history):
                         f"{tuple(value.shape)} for a weight of shape "
                         f"{tuple(weight.shape)}."
                     )
-    net.history = History(history)
     return net
 
 

@@ -1,0 +1,148 @@
+"""ConvNetClassifier keeps the promises of the classifiers trained by epochs.
+
+The promises of ``utils._iterative`` (the linear models keep them too): the
+classes fixed by the first ``partial_fit``, a failed call (an error, an
+interrupt, divergence) that leaves the estimator as it was, parameters
+validated and honoured on every call, randomness from ``random_state`` alone.
+Each test trains a network of a few hundred weights on 16 x 16 faces.
+"""
+
+import itertools
+import pickle
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("skorch")
+
+from sklearn_fer.neural_network import ConvNetClassifier  # noqa: E402
+from sklearn_fer.neural_network._module import FaceConvNet  # noqa: E402
+from tests.reference_runs import faces  # noqa: E402
+
+CLASSES = ["happy", "sad", "surprise"]
+
+
+@pytest.fixture(scope="module")
+def data():
+    X, y = faces(96, random_state=0)
+    return X, y
+
+
+def tiny(**params):
+    return ConvNetClassifier(
+        **{
+            "channels": (2,),
+            "convs_per_block": 1,
+            "hidden_units": 4,
+            "batch_size": 16,
+            "crop_size": 12,
+            "max_epochs": 1,
+            "random_state": 0,
+            **params,
+        }
+    )
+
+
+def _weights(model):
+    return [tensor.clone() for tensor in model.net_.module_.state_dict().values()]
+
+
+def _assert_same_weights(first, second):
+    for a, b in zip(first, second, strict=True):
+        torch.testing.assert_close(a, b, rtol=0, atol=0)
+
+
+# -- classes -----------------------------------------------------------------------
+
+
+def test_partial_fit_refuses_other_classes_on_a_later_call(data):
+    X, y = data
+    model = tiny().partial_fit(X, y, classes=CLASSES)
+    with pytest.raises(ValueError, match=r"classes=\['happy', 'sad'\] differs"):
+        model.partial_fit(X, y, classes=["happy", "sad"])
+    model.partial_fit(X, y, classes=CLASSES[::-1])  # the same classes
+    assert model.n_iter_ == 2
+
+
+# -- a failed call changes nothing ---------------------------------------------------
+
+
+def _failing_forward(monkeypatch, exception, at_batch=2):
+    """Make the network raise ``exception`` at its ``at_batch``-th training batch."""
+    forward, batches = FaceConvNet.forward, itertools.count()
+
+    def failing(self, X, *args, **kwargs):
+        if self.training and next(batches) == at_batch:
+            raise exception("raised by the test")
+        return forward(self, X, *args, **kwargs)
+
+    monkeypatch.setattr(FaceConvNet, "forward", failing)
+
+
+@pytest.mark.parametrize("exception", [RuntimeError, KeyboardInterrupt])
+def test_a_partial_fit_that_fails_midway_leaves_the_model_as_it_was(
+    data, exception, monkeypatch
+):
+    X, y = data
+    model = tiny().fit(X, y)
+    before = pickle.dumps(model)
+    _failing_forward(monkeypatch, exception)
+    with pytest.raises(exception):
+        model.partial_fit(X, y)
+    assert pickle.dumps(model) == before
+    monkeypatch.undo()
+    assert model.partial_fit(X, y).n_iter_ == 2
+
+
+@pytest.mark.parametrize("exception", [RuntimeError, KeyboardInterrupt])
+def test_a_fit_that_fails_midway_leaves_the_model_as_it_was(
+    data, exception, monkeypatch
+):
+    X, y = data
+    model = tiny().fit(X, y)
+    before = pickle.dumps(model)
+    _failing_forward(monkeypatch, exception)
+    smaller = X.reshape(-1, 16, 16)[:, 2:14, 2:14]  # other faces: 12 x 12
+    with pytest.raises(exception):
+        model.set_params(max_epochs=2).fit(smaller, y)
+    model.set_params(max_epochs=1)
+    assert pickle.dumps(model) == before
+    fresh = tiny()
+    _failing_forward(monkeypatch, exception)
+    with pytest.raises(exception):
+        fresh.fit(X, y)
+    assert vars(fresh) == vars(tiny())
+
+
+# -- every partial_fit call uses the parameters as they are then --------------------
+
+
+def test_partial_fit_trains_with_the_parameters_of_each_call(data):
+    X, y = data
+    model = tiny(lr_schedule="constant").partial_fit(X, y, classes=CLASSES)
+    model.set_params(learning_rate=0.05, weight_decay=0.5, batch_size=8, erasing=0.5)
+    model.partial_fit(X, y)
+    group = model.net_.optimizer_.param_groups[0]
+    assert (group["lr"], group["weight_decay"]) == (0.05, 0.5)
+    assert model.net_.history[-1, "train_batch_count"] == len(y) // 8
+    assert model.net_.module_.augment.erasing == 0.5
+    # The cosine schedule goes on at its position, from the new rate.
+    cosine = tiny(max_epochs=4).partial_fit(X, y, classes=CLASSES)
+    cosine.set_params(learning_rate=0.01).partial_fit(X, y)
+    np.testing.assert_allclose(
+        cosine.net_.history[:, "event_lr"],
+        [3e-3, 0.01 * (1 + np.cos(np.pi / 4)) / 2],
+    )
+
+
+def test_partial_fit_refuses_another_network_than_the_fitted_one(data):
+    X, y = data
+    model = tiny().fit(X, y)
+    before = pickle.dumps(model)
+    model.set_params(channels=(3,), dropout=0.5)
+    with pytest.raises(ValueError, match=r"built with channels=\[2\], dropout=0.25"):
+        model.partial_fit(X, y)
+    model.set_params(channels=(2,), dropout=0.25)  # the same network again
+    assert pickle.dumps(model) == before
+    assert model.partial_fit(X, y).n_iter_ == 2
