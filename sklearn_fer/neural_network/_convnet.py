@@ -32,10 +32,13 @@ from ._net import (
     OPTIMIZERS,
     build_net,
     continue_training,
+    convs_per_block,
     drop_training_state,
     network_params,
     network_params_of,
+    seeded,
     train,
+    view_probabilities,
 )
 from ._persistence import pack_network, unpack_network
 
@@ -144,9 +147,12 @@ class ConvNetClassifier(BaseIterativeClassifier):
     device : str, default='cpu'
         PyTorch device, e.g. 'cuda'. A model trained on a GPU loads on a
         CPU-only machine (on the CPU).
-    random_state : int or None, default=None
+    random_state : int, RandomState instance or None, default=None
         Seeds weights, shuffling, dropout, augmentation and the validation
-        split: on the CPU, the same seed gives the same weights.
+        split: on the CPU, the same seed gives the same weights, whatever
+        PyTorch's global generator holds (training leaves it as it was).
+        ``partial_fit`` calls continue from the generator of the first; None
+        draws fresh seeds from NumPy's global generator.
     verbose : int, default=0
         1 prints one line per epoch (skorch's table), 2 adds a progress bar.
 
@@ -220,7 +226,7 @@ class ConvNetClassifier(BaseIterativeClassifier):
         "validation_fraction": [Interval(Real, 0, 1, closed="neither"), None],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "device": [str],
-        "random_state": [Interval(Integral, 0, None, closed="left"), None],
+        "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
 
@@ -289,6 +295,15 @@ class ConvNetClassifier(BaseIterativeClassifier):
         self.random_state = random_state
         self.verbose = verbose
 
+    def _validate_params(self):
+        """The constraints, then what they cannot say: the entries of
+        ``channels`` and ``convs_per_block``, one count per block.
+
+        ``fit_context`` and ``check_parameters`` call it before any work.
+        """
+        super()._validate_params()
+        convs_per_block(self.channels, self.convs_per_block)
+
     # -- data ---------------------------------------------------------------------
 
     def _validate_X(self, X, *, reset):
@@ -315,11 +330,6 @@ class ConvNetClassifier(BaseIterativeClassifier):
 
     # -- network ------------------------------------------------------------------
 
-    def _seed(self):
-        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
-        torch.manual_seed(seed)
-        return seed
-
     @staticmethod
     def _check_n_samples(X):
         if X.shape[0] < 2:
@@ -328,11 +338,12 @@ class ConvNetClassifier(BaseIterativeClassifier):
                 f"norm), got {X.shape[0]} sample."
             )
 
-    def _store(self, net, classes):
+    def _store(self, net, classes, rng):
         """Set the fitted attributes, only once training has succeeded."""
         drop_training_state(net)
         self.net_ = net
         self.classes_ = classes
+        self._rng = rng
         loss = [float(row["train_loss"]) for row in net.history]
         # NaN for the partial_fit epochs that had no eval_set.
         validation = [float(row.get("valid_loss", np.nan)) for row in net.history]
@@ -430,7 +441,8 @@ class ConvNetClassifier(BaseIterativeClassifier):
         """
         self._check_n_samples(X)
         continuing = incremental and hasattr(self, "net_")
-        seed = None if continuing else self._seed()
+        rng = self._random_state(incremental=incremental)
+        seed = rng.randint(np.iinfo(np.int32).max)
         (X, y_index, _), validation = self._validation_split(
             X, y_index, classes, eval_set, seed, incremental=incremental
         )
@@ -446,10 +458,11 @@ class ConvNetClassifier(BaseIterativeClassifier):
             train_split=train_split,
             n_train=len(y_index),
         )
-        if continuing:
-            continue_training(net, self.net_)
-        train(net, X, y_index, epochs=1 if incremental else None)
-        self._store(net, classes)
+        with seeded(seed, self.device):
+            if continuing:
+                continue_training(net, self.net_)
+            train(net, X, y_index, epochs=1 if incremental else None)
+        self._store(net, classes, rng)
         return self
 
     def _check_network_params(self):
@@ -516,8 +529,7 @@ class ConvNetClassifier(BaseIterativeClassifier):
             **{name: getattr(self, name) for name in signature(Augment).parameters}
         )
         images = torch.from_numpy(X).reshape(len(X), 1, *image_shape)
-        with torch.random.fork_rng(devices=[]), torch.no_grad():
-            torch.manual_seed(seed)
+        with seeded(seed, "cpu"), torch.no_grad():
             faces = augment.train()(images)
         return faces.reshape(len(X), -1).numpy()
 
@@ -534,10 +546,13 @@ class ConvNetClassifier(BaseIterativeClassifier):
         """
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)
-        # Prediction-time options: set_params(test_time_flip=...) after fit counts.
-        self.net_.module_.test_time_flip = self.test_time_flip
-        self.net_.module_.test_time_crops = self.test_time_crops
-        proba = self.net_.predict_proba(X).astype(np.float64)
+        # The options of this call: set_params(test_time_flip=...) after fit counts.
+        proba = view_probabilities(
+            self.net_,
+            X,
+            test_time_crops=self.test_time_crops,
+            test_time_flip=self.test_time_flip,
+        ).astype(np.float64)
         # float32 softmax rows sum to 1 only to about 1e-7; scikit-learn's
         # metrics (log_loss) check the sums at float64 precision.
         proba /= proba.sum(axis=1, keepdims=True)

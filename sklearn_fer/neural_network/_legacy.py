@@ -21,6 +21,7 @@ releases.
 
 import json
 
+from sklearn.utils import check_random_state
 from skorch import NeuralNetClassifier
 
 from ._net import NETWORK_PARAMS, network_params
@@ -41,15 +42,22 @@ def upgrade_state(state):
     """``state``, an estimator's state from a file, in the current layout.
 
     A state already in it, or one that is none of the layouts above, is
-    returned as it is, for the current loader to check.
+    returned as it is, for the current loader to check. Earlier layouts had
+    no generator for ``partial_fit`` to continue: one is seeded from
+    ``random_state``, as a first ``partial_fit`` would.
     """
     net = state.get("net_")
     if isinstance(net, dict) and net.get("format") == 1:
-        state = {**ADDED_PARAMS, **state}
+        state = _with_added_params(state)
         return {**state, "net_": _from_layout_1(net, state)}
     if isinstance(net, NeuralNetClassifier):
-        return {**ADDED_PARAMS, **state, "net_": _from_skorch_net(net)}
+        return {**_with_added_params(state), "net_": _from_skorch_net(net)}
     return state
+
+
+def _with_added_params(state):
+    rng = check_random_state(state.get("random_state"))
+    return {**ADDED_PARAMS, "_rng": rng, **state}
 
 
 def _from_layout_1(packed, state):

@@ -158,22 +158,29 @@ class FaceConvNet(nn.Module):
             self._network(), self.average.averaged(), (images,), strict=True
         )
 
-    def _views(self, images):
+    def _views(self, images, test_time_crops, test_time_flip):
         """The evaluation crops of ``images``, each followed by its mirror."""
         height, width = self.image_shape
         crop_height, crop_width = self.crop_shape
         top, left = (height - crop_height) // 2, (width - crop_width) // 2
         corners = [(top, left)]
-        if self.test_time_crops == 5:
+        if test_time_crops == 5:
             bottom, right = height - crop_height, width - crop_width
             corners += [(0, 0), (0, right), (bottom, 0), (bottom, right)]
         for row, column in corners:
             view = images[..., row : row + crop_height, column : column + crop_width]
             yield view
-            if self.test_time_flip:
+            if test_time_flip:
                 yield view.flip(-1)
 
-    def forward(self, X):
+    def forward(self, X, test_time_crops=None, test_time_flip=None):
+        """Scores of the faces ``X``; in evaluation, averaged over the views
+        ``test_time_crops`` and ``test_time_flip`` ask for (None: the
+        module's own, those of the validation loss)."""
+        if test_time_crops is None:
+            test_time_crops = self.test_time_crops
+        if test_time_flip is None:
+            test_time_flip = self.test_time_flip
         images = X.reshape(-1, 1, *self.image_shape)
         if self.standardize:
             mean = images.mean(dim=(2, 3), keepdim=True)
@@ -181,5 +188,6 @@ class FaceConvNet(nn.Module):
             images = (images - mean) / (std + 1e-6)
         if self.training:
             return self._scores(self.augment(images))
-        scores = [self._scores(view) for view in self._views(images)]
+        views = self._views(images, test_time_crops, test_time_flip)
+        scores = [self._scores(view) for view in views]
         return sum(scores) / len(scores)

@@ -8,17 +8,21 @@ choose callbacks. ``NETWORK_PARAMS`` are those that make the network what it
 is, which a saved network keeps.
 """
 
+import contextlib
 import copy
 import inspect
+import sys
 from numbers import Integral
 
 import numpy as np
 import torch
 from skorch import NeuralNetClassifier
-from skorch.callbacks import Callback, EarlyStopping, LRScheduler
+from skorch.callbacks import Callback, EarlyStopping, LRScheduler, PrintLog
 from skorch.history import History
+from skorch.utils import Ansi
 from torch import nn
 
+from ..utils._sklearn_api import InvalidParameterError
 from ._module import FaceConvNet
 
 OPTIMIZERS = {
@@ -62,25 +66,88 @@ NETWORK_PARAMS = (
 )
 
 
+def _positive_ints(values):
+    return all(
+        isinstance(value, Integral) and not isinstance(value, bool) and value >= 1
+        for value in values
+    )
+
+
 def convs_per_block(channels, counts):
-    """One convolution count per block of ``channels``, from ``counts``."""
+    """One convolution count per block of ``channels``, from ``counts``.
+
+    Checks what ``_parameter_constraints`` cannot say of ConvNetClassifier's
+    ``channels`` and ``convs_per_block``: their entries, and one count per
+    block; raises ``InvalidParameterError`` naming the parameter.
+    """
+    if len(channels) == 0 or not _positive_ints(channels):
+        raise InvalidParameterError(
+            "The 'channels' parameter of ConvNetClassifier must be a non-empty "
+            "tuple or list of ints >= 1 (the output channels of each block); "
+            f"got {channels!r}."
+        )
     if counts is None:
         return (1,) + (2,) * (len(channels) - 1)
     if isinstance(counts, Integral):
         return (counts,) * len(channels)
     counts = tuple(counts)
-    if len(counts) != len(channels):
-        raise ValueError(
-            f"convs_per_block has {len(counts)} entries but channels has "
-            f"{len(channels)} blocks: give one count per block or a "
-            "single int."
+    if not _positive_ints(counts):
+        raise InvalidParameterError(
+            "The 'convs_per_block' parameter of ConvNetClassifier must be an int "
+            ">= 1, a tuple or list of them (one per block) or None; got "
+            f"{counts!r}."
         )
-    for block, count in enumerate(counts):
-        if not isinstance(count, Integral) or count < 1:
-            raise ValueError(
-                f"convs_per_block[{block}] must be an int >= 1, got {count!r}."
-            )
+    if len(counts) != len(channels):
+        raise InvalidParameterError(
+            f"convs_per_block has {len(counts)} entries but channels has "
+            f"{len(channels)} blocks: give one count per block or a single int."
+        )
     return counts
+
+
+@contextlib.contextmanager
+def seeded(seed, device):
+    """PyTorch's randomness drawn from ``seed`` inside; its global generators
+    (the CPU's and, on a GPU, the device's) as they were afterwards.
+
+    Weight initialisation, shuffling, dropout and the augmentation draw from
+    PyTorch's global generators; forking them keeps a user's other PyTorch
+    code unaffected by our training, and our training by theirs.
+    """
+    device = torch.device(device)
+    on_cuda = device.type == "cuda" and torch.cuda.is_available()
+    index = None
+    if on_cuda:
+        index = (
+            device.index if device.index is not None else torch.cuda.current_device()
+        )
+    with torch.random.fork_rng(devices=[] if index is None else [index]):
+        torch.random.default_generator.manual_seed(seed)
+        if on_cuda:
+            with torch.cuda.device(index):
+                torch.cuda.manual_seed(seed)
+        yield
+
+
+def _on_terminal(stream):
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):  # not a file, or closed
+        return False
+
+
+class EpochTable(PrintLog):
+    """skorch's table of epochs (``verbose=1``), coloured only on a terminal.
+
+    skorch colours the best scores with ANSI escape codes wherever the table
+    goes; written to a log or a file, they are noise.
+    """
+
+    def format_row(self, row, key, color):
+        formatted = super().format_row(row, key, color)
+        if isinstance(formatted, str) and not _on_terminal(sys.stdout):
+            formatted = formatted.replace(color, "").replace(Ansi.ENDC.value, "")
+        return formatted
 
 
 class UpdateWeightAverage(Callback):
@@ -158,10 +225,37 @@ def build_net(params, *, image_shape, n_classes, train_split, n_train):
         **{skorch: params[name] for name, skorch in SKORCH_NAMES.items()},
         train_split=train_split,
         callbacks=_callbacks(params, train_split),
+        callbacks__print_log=EpochTable(),
         classes=np.arange(n_classes),
         iterator_train__shuffle=True,
         iterator_train__drop_last=n_train > params["batch_size"],
     )
+
+
+def view_probabilities(net, X, *, test_time_crops, test_time_flip):
+    """The probabilities ``net`` predicts for ``X`` with these test-time views.
+
+    skorch's ``predict_proba`` (the same batches, the softmax of the scores
+    on the CPU), with the views passed to the module for this call rather
+    than set on it, and the module left in the mode it was in: prediction
+    changes nothing.
+    """
+    net.check_is_fitted()
+    training = net.module_.training
+    probabilities = []
+    try:
+        net.module_.eval()
+        with torch.no_grad():
+            for batch in net.get_iterator(net.get_dataset(X), training=False):
+                scores = net.infer(
+                    batch[0],
+                    test_time_crops=test_time_crops,
+                    test_time_flip=test_time_flip,
+                )
+                probabilities.append(torch.softmax(scores.cpu(), dim=-1).numpy())
+    finally:
+        net.module_.train(training)
+    return np.concatenate(probabilities, axis=0)
 
 
 def load_state(net, module_state, optimizer_state, history):

@@ -30,7 +30,6 @@ from ..utils._sklearn_api import check_parameters
 from ._net import (
     NETWORK_PARAMS,
     build_net,
-    convs_per_block,
     load_state,
     network_params,
 )
@@ -151,6 +150,11 @@ def _check_fitted_state(estimator, history):
             f"ConvNetClassifier's image_shape_ {image_shape!r} does not hold "
             f"its n_features_in_ = {n_features!r} pixels."
         )
+    if not isinstance(getattr(estimator, "_rng", None), np.random.RandomState):
+        raise ValueError(
+            "ConvNetClassifier's _rng (the generator partial_fit continues) "
+            "must be a numpy.random.RandomState."
+        )
     if len(history) != getattr(estimator, "n_iter_", None):
         raise ValueError(
             f"net_'s history has {len(history)} epochs but n_iter_ is "
@@ -179,7 +183,6 @@ def unpack_network(estimator, packed):
     classes, image_shape = _check_fitted_state(estimator, history)
     builder = type(estimator)(**{**estimator.get_params(), **params})
     check_parameters(builder)
-    convs_per_block(builder.channels, builder.convs_per_block)
     # A model trained on a GPU loads on a CPU-only machine, on the CPU
     # (skorch warns that it does).
     builder.device = str(get_map_location(estimator.device))

@@ -8,11 +8,17 @@ names here, so that a future rename in scikit-learn is a one-line fix.
 """
 
 from sklearn.base import _fit_context as fit_context
-from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils._param_validation import (
+    Interval,
+    InvalidParameterError,
+    Options,
+    StrOptions,
+)
 from sklearn.utils.validation import _check_sample_weight as check_sample_weight
 
 __all__ = [
     "Interval",
+    "InvalidParameterError",
     "Options",
     "StrOptions",
     "check_parameters",

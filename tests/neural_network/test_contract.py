@@ -9,6 +9,7 @@ Each test trains a network of a few hundred weights on 16 x 16 faces.
 
 import itertools
 import pickle
+import sys
 
 import numpy as np
 import pytest
@@ -18,6 +19,7 @@ pytest.importorskip("skorch")
 
 from sklearn_fer.neural_network import ConvNetClassifier  # noqa: E402
 from sklearn_fer.neural_network._module import FaceConvNet  # noqa: E402
+from sklearn_fer.utils._sklearn_api import check_parameters  # noqa: E402
 from tests.reference_runs import faces  # noqa: E402
 
 CLASSES = ["happy", "sad", "surprise"]
@@ -113,6 +115,99 @@ def test_a_fit_that_fails_midway_leaves_the_model_as_it_was(
     with pytest.raises(exception):
         fresh.fit(X, y)
     assert vars(fresh) == vars(tiny())
+
+
+# -- randomness ----------------------------------------------------------------------
+
+
+def test_training_leaves_torchs_global_generator_as_it_was(data):
+    X, y = data
+    state = torch.random.get_rng_state()
+    model = tiny().fit(X, y)
+    model.partial_fit(X, y)
+    tiny(random_state=None).partial_fit(X, y, classes=CLASSES)
+    assert torch.equal(torch.random.get_rng_state(), state)
+
+
+def test_partial_fit_draws_its_randomness_from_random_state_alone(data):
+    X, y = data
+    weights = []
+    for global_seed in (1, 2):
+        model = tiny().partial_fit(X, y, classes=CLASSES)
+        torch.manual_seed(global_seed)
+        model.partial_fit(X, y)
+        weights.append(_weights(model))
+    _assert_same_weights(*weights)
+
+
+def test_random_state_takes_a_random_state_instance(data):
+    X, y = data
+    by_int = tiny(random_state=0).fit(X, y)
+    by_instance = tiny(random_state=np.random.RandomState(0)).fit(X, y)
+    _assert_same_weights(_weights(by_int), _weights(by_instance))
+
+
+def test_random_state_none_draws_fresh_randomness(data):
+    X, y = data
+    first, second = (_weights(tiny(random_state=None).fit(X, y)) for _ in range(2))
+    assert not all(torch.equal(a, b) for a, b in zip(first, second, strict=True))
+
+
+# -- prediction ----------------------------------------------------------------------
+
+
+def test_predict_proba_changes_nothing(data):
+    X, y = data
+    model = tiny(test_time_flip=True).fit(X, y)
+    module = model.net_.module_
+    settings = {k: v for k, v in vars(module).items() if not k.startswith("_")}
+    model.set_params(test_time_flip=False, test_time_crops=5)
+    five_crops = model.predict_proba(X[:5])
+    assert {k: v for k, v in vars(module).items() if not k.startswith("_")} == (
+        settings
+    )
+    # ... and the options of the call are those of the estimator then.
+    one_crop = model.set_params(test_time_crops=1).predict_proba(X[:5])
+    assert not np.allclose(five_crops, one_crop)
+
+
+# -- parameters ----------------------------------------------------------------------
+
+BAD_NETWORKS = {
+    "a block without channels": (dict(channels=(4, 0)), r"'channels' parameter"),
+    "no block": (dict(channels=()), r"'channels' parameter"),
+    "channels as text": (dict(channels=(4, "8")), r"'channels' parameter"),
+    "a block without convolutions": (
+        dict(channels=(4, 8), convs_per_block=(1, 0)),
+        r"'convs_per_block' parameter",
+    ),
+    "a count for a block that is not there": (
+        dict(channels=(4, 8), convs_per_block=(1, 2, 2)),
+        "convs_per_block has 3 entries but channels has 2 blocks",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", BAD_NETWORKS)
+def test_network_parameters_are_checked_with_the_others(case, data):
+    params, message = BAD_NETWORKS[case]
+    with pytest.raises(ValueError, match=message):
+        check_parameters(tiny(**params))  # as fit and the command line do
+    model = tiny(**params)
+    with pytest.raises(ValueError, match=message):
+        model.fit(*data)
+    assert not hasattr(model, "n_features_in_")
+
+
+def test_the_epoch_table_is_coloured_only_on_a_terminal(data, capsys, monkeypatch):
+    X, y = data
+    tiny(verbose=1, max_epochs=2).fit(X, y, eval_set=(X, y))
+    plain = capsys.readouterr().out
+    assert "train_loss" in plain and "valid_loss" in plain
+    assert "\x1b[" not in plain
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    tiny(verbose=1, max_epochs=2).fit(X, y, eval_set=(X, y))
+    assert "\x1b[" in capsys.readouterr().out
 
 
 # -- every partial_fit call uses the parameters as they are then --------------------

@@ -63,7 +63,8 @@ def test_training_goes_on_after_loading(model, faces, format, tmp_path):
     path = save_model(model, tmp_path / "cnn.skops", format=format)
     loaded = load_model(path, format=format)
     for net in (loaded, model):
-        torch.manual_seed(1)  # the same shuffling, dropout and augmentation
+        # The same shuffling, dropout and augmentation: random_state's
+        # generator, saved with the model.
         net.partial_fit(X[:100], y[:100])
     # Adam's moments, the epoch count and the cosine schedule came back too.
     assert loaded.net_.history[:, "event_lr"] == model.net_.history[:, "event_lr"]
@@ -233,9 +234,13 @@ HOSTILE = {
         dict(params=_set(hidden_units=10**9, channels=[10**6] * 2)),
         "do not fit the network|weight 'features.0.weight' is of shape",
     ),
-    "a network that cannot be built": (
+    "channels that are not counts": (
         dict(params=_set(channels=["a", "b"])),
-        "net_'s parameters do not build a network",
+        "'channels' parameter of ConvNetClassifier must be a non-empty",
+    ),
+    "a count of convolutions for a block that is not there": (
+        dict(params=_set(convs_per_block=[1, 1, 1])),
+        "convs_per_block has 3 entries but channels has 2 blocks",
     ),
     "an invalid parameter": (
         dict(params=_set(dropout=5.0)),
