@@ -18,7 +18,7 @@ from skorch.dataset import Dataset
 from skorch.helper import predefined_split
 
 from ..preprocessing._images import flatten_images, resolve_image_shape
-from ..utils._iterative import BaseIterativeClassifier, fit_method
+from ..utils._iterative import BaseIterativeClassifier, Diverged, fit_method
 from ..utils._sklearn_api import (
     Interval,
     Options,
@@ -461,9 +461,20 @@ class ConvNetClassifier(BaseIterativeClassifier):
         with seeded(seed, self.device):
             if continuing:
                 continue_training(net, self.net_)
-            train(net, X, y_index, epochs=1 if incremental else None)
+            try:
+                train(net, X, y_index, epochs=1 if incremental else None)
+            except Diverged as exc:
+                raise self._divergence_error(exc) from exc
         self._store(net, classes, rng)
         return self
+
+    def _divergence_advice(self):
+        advice = [f"a smaller learning_rate (now {self.learning_rate:g})"]
+        if self.optimizer == "sgd":
+            advice.append("optimizer='adam'")
+        if not self.standardize:
+            advice.append("standardize=True")
+        return f"Use {', or '.join(advice)}."
 
     def _check_network_params(self):
         """Refuse a ``partial_fit`` whose network parameters are not those

@@ -11,6 +11,7 @@ is, which a saved network keeps.
 import contextlib
 import copy
 import inspect
+import math
 import sys
 from numbers import Integral
 
@@ -22,6 +23,7 @@ from skorch.history import History
 from skorch.utils import Ansi
 from torch import nn
 
+from ..utils._iterative import DIVERGENCE_FACTOR, Diverged
 from ..utils._sklearn_api import InvalidParameterError
 from ._module import FaceConvNet
 
@@ -150,6 +152,38 @@ class EpochTable(PrintLog):
         return formatted
 
 
+class StopOnDivergence(Callback):
+    """Raise ``Diverged`` as soon as training diverges.
+
+    A mini-batch loss that is not finite stops it at once; at the end of an
+    epoch, so do a mean training loss above ``max_loss`` or weights that are
+    no longer finite (the linear models' rule, ``utils._iterative``).
+    """
+
+    def __init__(self, max_loss):
+        self.max_loss = max_loss
+
+    def on_batch_end(self, net, batch=None, training=None, **kwargs):
+        if training:
+            batches = net.history[-1]["batches"]
+            loss = batches[-1]["train_loss"]
+            if not math.isfinite(loss):
+                raise Diverged(
+                    len(net.history),
+                    f"the loss of mini-batch {len(batches) - 1} is {loss}",
+                )
+
+    def on_epoch_end(self, net, **kwargs):
+        epoch, loss = len(net.history), net.history[-1]["train_loss"]
+        if not loss <= self.max_loss:
+            raise Diverged(
+                epoch,
+                f"the training loss reaches {loss:.3g} (more than {self.max_loss:.3g})",
+            )
+        if not all(bool(torch.isfinite(w).all()) for w in net.module_.parameters()):
+            raise Diverged(epoch, "the weights are no longer finite")
+
+
 class UpdateWeightAverage(Callback):
     """After every training step, move the network's averaged weights."""
 
@@ -158,8 +192,10 @@ class UpdateWeightAverage(Callback):
             net.module_.update_average()
 
 
-def _callbacks(params, train_split):
-    callbacks = []
+def _callbacks(params, train_split, n_classes):
+    # Divergence first: a diverged epoch is an error, not an early stop.
+    max_loss = DIVERGENCE_FACTOR * math.log(n_classes)
+    callbacks = [("divergence", StopOnDivergence(max_loss))]
     if params["lr_schedule"] == "cosine":
         # With warm restarts, partial_fit past max_epochs starts a new
         # cycle; CosineAnnealingLR would train an epoch at 0, then climb.
@@ -224,7 +260,7 @@ def build_net(params, *, image_shape, n_classes, train_split, n_train):
         **_OPTIMIZER_SETTINGS.get(params["optimizer"], {}),
         **{skorch: params[name] for name, skorch in SKORCH_NAMES.items()},
         train_split=train_split,
-        callbacks=_callbacks(params, train_split),
+        callbacks=_callbacks(params, train_split, n_classes),
         callbacks__print_log=EpochTable(),
         classes=np.arange(n_classes),
         iterator_train__shuffle=True,

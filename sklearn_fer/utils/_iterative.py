@@ -11,6 +11,8 @@ promises, kept here once:
   data (``make_validation_split``), and one loss per epoch in
   ``loss_curve_`` / ``validation_loss_curve_``, with ``best_iteration_`` and
   ``n_iter_``; ``training_loss_name`` says what ``loss_curve_`` measures;
+* the parameters validated on every call, ``partial_fit``'s too, and used as
+  they are then;
 * ``random_state`` seeds a generator that ``partial_fit`` calls continue;
 * training that diverges (a loss ``DIVERGENCE_FACTOR`` times that of uniform
   probabilities, or not finite) is an error saying what to change;
@@ -22,11 +24,12 @@ The training itself (the engine) is each estimator's own.
 import functools
 
 import numpy as np
+from sklearn import get_config
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 
-from ._sklearn_api import fit_context
+from ._sklearn_api import check_parameters, fit_context
 from ._validation import check_label_vector, encode_labels, make_validation_split
 
 #: Training diverges when its loss exceeds this many times the loss of the
@@ -84,10 +87,25 @@ def unchanged_on_error(method):
 def fit_method(method):
     """``fit`` or ``partial_fit`` of an iterative classifier.
 
-    The parameters are validated first (``fit_context``) and the estimator is
-    left as it was when the call raises (``unchanged_on_error``).
+    The parameters are validated first (``fit_context``), on every call of
+    ``partial_fit`` too, and the estimator is left as it was when the call
+    raises (``unchanged_on_error``).
     """
-    return fit_context(prefer_skip_nested_validation=True)(unchanged_on_error(method))
+    validated = fit_context(prefer_skip_nested_validation=True)(
+        unchanged_on_error(method)
+    )
+    if method.__name__ != "partial_fit":
+        return validated
+
+    @functools.wraps(method)
+    def partial_fit(self, *args, **kwargs):
+        # fit_context checks the parameters of a partial_fit only until the
+        # model is fitted; each call uses them as they are then (set_params).
+        if not get_config()["skip_parameter_validation"]:
+            check_parameters(self)
+        return validated(self, *args, **kwargs)
+
+    return partial_fit
 
 
 class BaseIterativeClassifier(ClassifierMixin, BaseEstimator):

@@ -241,3 +241,46 @@ def test_partial_fit_refuses_another_network_than_the_fitted_one(data):
     model.set_params(channels=(2,), dropout=0.25)  # the same network again
     assert pickle.dumps(model) == before
     assert model.partial_fit(X, y).n_iter_ == 2
+
+
+# -- divergence ----------------------------------------------------------------------
+
+
+def test_divergence_is_an_error_that_says_what_to_change(data):
+    X, y = data
+    exploding = dict(optimizer="sgd", learning_rate=1e3, lr_schedule="constant")
+    fresh = tiny(**exploding, max_epochs=3)
+    with pytest.raises(
+        ValueError, match=r"diverged at epoch \d: .*learning_rate \(now 1000\)"
+    ):
+        fresh.fit(X, y)
+    assert vars(fresh) == vars(tiny(**exploding, max_epochs=3))
+    model = tiny(optimizer="sgd").fit(X, y)
+    before = pickle.dumps(model)
+    with pytest.raises(ValueError, match="diverged at epoch 2: .*optimizer='adam'"):
+        model.set_params(**exploding).partial_fit(X, y)
+    model.set_params(learning_rate=3e-3, lr_schedule="cosine")
+    assert pickle.dumps(model) == before
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        dict(learning_rate=-1),
+        dict(batch_size=0),
+        dict(rotation=400),
+        dict(random_state="abc"),
+        dict(channels=(2, 0)),
+        dict(optimizer="bogus"),
+    ],
+    ids=lambda p: repr(p)[1:-1],
+)
+def test_every_partial_fit_call_validates_the_parameters(params, data):
+    X, y = data
+    model = tiny().partial_fit(X, y, classes=CLASSES)
+    before = pickle.dumps(model)
+    (name,) = params
+    with pytest.raises(ValueError, match=f"'{name}' parameter of ConvNetClassifier"):
+        model.set_params(**params).partial_fit(X, y)
+    model.set_params(**{name: tiny().get_params()[name]})
+    assert pickle.dumps(model) == before
