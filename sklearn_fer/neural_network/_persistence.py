@@ -19,6 +19,7 @@ Files of earlier layouts are first brought to this one by ``_legacy``.
 
 import io
 import json
+import zipfile
 from inspect import signature
 from numbers import Integral
 
@@ -37,6 +38,15 @@ from ._net import (
 #: Version of the layout of the dict; a newer layout is refused by name.
 FORMAT_VERSION = 2
 _KEYS = {"format", "params", "history", "tensors"}
+#: The largest network a file may hold, in values of its module's state
+#: (weights, batch-norm statistics, their averages), counted on the meta
+#: device before anything is allocated: 200 MB of float32. The default
+#: network has 1.2 million; four blocks of (64, 128, 256, 512) channels of
+#: two convolutions and 1024 hidden units, about 19 million.
+MAX_WEIGHTS = 50_000_000
+#: The most convolutions a file's network may have, checked before the
+#: network is even built on the meta device (each is a module object).
+MAX_CONVOLUTIONS = 256
 
 
 def pack(params, history, module_state, optimizer_state):
@@ -112,6 +122,7 @@ def _unpack(packed):
         raise ValueError(
             f"net_'s tensors must be bytes, got {type(packed['tensors']).__name__}."
         )
+    _check_archive(packed["tensors"])
     try:
         tensors = torch.load(
             io.BytesIO(packed["tensors"]), map_location="cpu", weights_only=True
@@ -131,6 +142,62 @@ def _unpack(packed):
             "state dicts."
         )
     return params, history, tensors
+
+
+def _check_archive(data):
+    """Refuse tensor bytes that would make ``torch.load`` allocate more than
+    they hold: anything but a zip archive of uncompressed members, as
+    :func:`torch.save` writes (a deflated member of a few kilobytes can
+    decompress to gigabytes; torch's older formats allocate the sizes they
+    declare)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError) as exc:
+        raise ValueError(
+            f"net_'s tensors are not the zip archive torch.save writes ({exc})."
+        ) from exc
+    compressed = [m.filename for m in members if m.compress_type != zipfile.ZIP_STORED]
+    if compressed:
+        raise ValueError(
+            f"net_'s tensors hold compressed members {compressed[:3]}: "
+            "torch.save stores them uncompressed."
+        )
+    if sum(member.file_size for member in members) > len(data):
+        raise ValueError("net_'s tensors declare members larger than the archive.")
+
+
+def _check_tensors(tensors):
+    """Every tensor dense and finite, in a storage that holds it.
+
+    A tensor with zero or overlapping strides can claim any size over a few
+    bytes of storage (a 45 KB file claiming a network of gigabytes would pass
+    the shape checks); torch.save writes contiguous tensors (channels-last
+    for the convolutions) that fill their storage.
+    """
+    found = [(f"weight {name!r}", t) for name, t in tensors["module"].items()]
+    found += [
+        (f"optimizer state {key!r} of weight {index!r}", value)
+        for index, state in tensors["optimizer"].get("state", {}).items()
+        if isinstance(state, dict)
+        for key, value in state.items()
+    ]
+    for name, tensor in found:
+        if not isinstance(tensor, torch.Tensor):
+            continue  # the shape checks name it
+        dense = tensor.is_contiguous() or (
+            tensor.dim() == 4
+            and tensor.is_contiguous(memory_format=torch.channels_last)
+        )
+        needed = (tensor.storage_offset() + tensor.numel()) * tensor.element_size()
+        if not dense or tensor.untyped_storage().nbytes() < needed:
+            raise ValueError(
+                f"net_'s {name} is not a dense tensor filling its storage "
+                f"(shape {tuple(tensor.shape)}, strides {tensor.stride()}, "
+                f"{tensor.untyped_storage().nbytes()} bytes of storage)."
+            )
+        if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
+            raise ValueError(f"net_'s {name} has non-finite values.")
 
 
 def _check_fitted_state(estimator, history):
@@ -180,6 +247,7 @@ def unpack_network(estimator, packed):
     if missing:
         raise ValueError(f"ConvNetClassifier's parameters {missing} are missing.")
     params, history, tensors = _unpack(packed)
+    _check_tensors(tensors)
     classes, image_shape = _check_fitted_state(estimator, history)
     builder = type(estimator)(**{**estimator.get_params(), **params})
     check_parameters(builder)
@@ -255,15 +323,30 @@ def load_network(net, tensors, history):
 
 
 def _module_tensors(net):
-    """The state dict of ``net``'s module, built on the meta device."""
+    """The state dict of ``net``'s module, built on the meta device (no memory),
+    no larger than ``MAX_WEIGHTS``."""
+    params = net.get_params_for("module")
+    n_convolutions = sum(params["convs_per_block"])
+    if n_convolutions > MAX_CONVOLUTIONS:
+        raise ValueError(
+            f"net_'s parameters build a network of {n_convolutions} convolutions; "
+            f"sklearn-fer loads networks of at most {MAX_CONVOLUTIONS}."
+        )
     try:
         with torch.device("meta"):
-            module = net.module(**net.get_params_for("module"))
+            module = net.module(**params)
     except Exception as exc:
         raise ValueError(
             f"net_'s parameters do not build a network ({type(exc).__name__}: {exc})."
         ) from exc
-    return module.state_dict()
+    state = module.state_dict()
+    n_weights = sum(tensor.numel() for tensor in state.values())
+    if n_weights > MAX_WEIGHTS:
+        raise ValueError(
+            f"net_'s parameters build a network of {n_weights:,} weights; "
+            f"sklearn-fer loads networks of at most {MAX_WEIGHTS:,}."
+        )
+    return state
 
 
 def _describe(tensor):

@@ -4,6 +4,7 @@ import copy
 import io
 import json
 import pickle
+import zipfile
 
 import numpy as np
 import pytest
@@ -17,6 +18,8 @@ from skorch.exceptions import DeviceWarning  # noqa: E402
 
 from sklearn_fer.datasets import make_faces  # noqa: E402
 from sklearn_fer.neural_network import ConvNetClassifier  # noqa: E402
+from sklearn_fer.neural_network._module import FaceConvNet  # noqa: E402
+from sklearn_fer.neural_network._net import build_net  # noqa: E402
 from sklearn_fer.utils import load_model, save_model  # noqa: E402
 
 SMALL = dict(channels=(4, 8), hidden_units=8, batch_size=32, random_state=0)
@@ -125,10 +128,81 @@ class _Touch:
         return (open, (self.marker, "w"))
 
 
-def _tensors(module=None, optimizer=None, **extra):
+def _tensors(module=None, optimizer=None, legacy=False, **extra):
     buffer = io.BytesIO()
-    torch.save({"module": module, "optimizer": optimizer, **extra}, buffer)
+    torch.save(
+        {"module": module, "optimizer": optimizer, **extra},
+        buffer,
+        _use_new_zipfile_serialization=not legacy,
+    )
     return buffer.getvalue()
+
+
+def _strided(n_stored, shape, strides):
+    """A tensor of ``shape`` and ``strides`` over ``n_stored`` stored numbers."""
+    return torch.zeros(n_stored).as_strided(shape, strides)
+
+
+def _undersized(n):
+    """A tensor of ``n`` numbers whose storage holds one: torch.save keeps it so."""
+    tensor = torch.zeros(n)
+    tensor.untyped_storage().resize_(4)
+    return tensor
+
+
+def _stride_zero(tensor):
+    """A tensor of ``tensor``'s shape, all strides 0, over one number."""
+    return _strided(1, tensor.shape, (0,) * tensor.dim())
+
+
+def _inf(n):
+    return torch.full((n,), np.inf)
+
+
+def _deflated(data):
+    """The zip archive ``data`` with its members deflated."""
+    source, deflated = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(deflated, "w", zipfile.ZIP_DEFLATED) as archive:
+        for member in source.infolist():
+            archive.writestr(member.filename, source.read(member.filename))
+    return deflated.getvalue()
+
+
+def _moment(key, edit):
+    """Edit the optimizer's ``key`` moment of the first weight."""
+
+    def edit_tensors(tensors):
+        state = tensors["optimizer"]["state"]
+        state[0] = {**state[0], key: edit(state[0][key].clone())}
+        return _tensors(**tensors)
+
+    return edit_tensors
+
+
+def _stride_zero_weights_for(**params):
+    """Every weight of the network ``params`` build, of stride 0 over one number:
+    the shapes pass, in a file of a few kilobytes."""
+
+    def edit(tensors):
+        model = ConvNetClassifier(**{**SMALL, **params})
+        net = build_net(
+            model.get_params(),
+            image_shape=(48, 48),
+            n_classes=3,
+            train_split=None,
+            n_train=0,
+        )
+        with torch.device("meta"):
+            shapes = FaceConvNet(**net.get_params_for("module")).state_dict()
+        module = {
+            name: _stride_zero(
+                torch.zeros(meta.shape, dtype=meta.dtype, device="meta")
+            ).to("cpu")
+            for name, meta in shapes.items()
+        }
+        return _tensors(module, tensors["optimizer"])
+
+    return edit
 
 
 def _unpacked(model):
@@ -185,7 +259,9 @@ def test_tensors_that_would_unpickle_a_payload_are_refused(fitted, format, tmp_p
         path = _file(fitted, tmp_path, format=format, tensors=edit)
         with pytest.raises(ValueError, match="cnn.skops could not be") as info:
             load_model(path, format=format)
-        assert info.match("net_'s tensors cannot be read"), case
+        assert info.match("net_'s tensors (cannot be read|are not the zip archive)"), (
+            case
+        )
         assert not marker.exists(), case
 
 
@@ -232,7 +308,66 @@ HOSTILE = {
     ),
     "a huge network the weights do not fit": (
         dict(params=_set(hidden_units=10**9, channels=[10**6] * 2)),
-        "do not fit the network|weight 'features.0.weight' is of shape",
+        r"a network of [\d,]+ weights; sklearn-fer loads networks of at most",
+    ),
+    "a network over the cap, its weights (and averages) counted": (
+        dict(params=_set(hidden_units=30_000)),
+        r"a network of [\d,]+ weights; sklearn-fer loads networks of at most",
+    ),
+    "a million convolutions": (
+        dict(params=_set(convs_per_block=[10**6, 1])),
+        "a network of 1000001 convolutions",
+    ),
+    "a weight of stride 0 over one number": (
+        dict(tensors=_weight("classifier.6.bias", _strided(1, (3,), (0,)))),
+        r"weight 'classifier.6.bias' is not a dense tensor filling its storage",
+    ),
+    "weights of stride 0 shaped for a huge network": (
+        dict(
+            params=_set(hidden_units=10**6),
+            tensors=_stride_zero_weights_for(hidden_units=10**6),
+        ),
+        "is not a dense tensor filling its storage",
+    ),
+    "a weight of overlapping strides": (
+        dict(tensors=_weight("classifier.6.weight", _strided(10, (3, 8), (1, 1)))),
+        r"weight 'classifier.6.weight' is not a dense tensor",
+    ),
+    "a transposed weight": (
+        dict(tensors=_weight("classifier.6.weight", torch.zeros(8, 3).t())),
+        r"weight 'classifier.6.weight' is not a dense tensor",
+    ),
+    "a weight larger than its storage": (
+        dict(tensors=_weight("classifier.6.bias", _undersized(3))),
+        "net_'s tensors cannot be read",
+    ),
+    "a weight that is not a number": (
+        dict(tensors=_weight("classifier.6.bias", torch.tensor([0.0, np.nan, 0.0]))),
+        r"weight 'classifier.6.bias' has non-finite values",
+    ),
+    "an infinite average": (
+        dict(tensors=_weight("average.average_classifier_6_bias", _inf(3))),
+        r"weight 'average.average_classifier_6_bias' has non-finite values",
+    ),
+    "an infinite moment of the optimizer": (
+        dict(tensors=_moment("exp_avg_sq", lambda value: value.fill_(np.inf))),
+        r"optimizer state 'exp_avg_sq' of weight 0 has non-finite values",
+    ),
+    "a moment of the optimizer of stride 0": (
+        dict(
+            tensors=_moment(
+                "exp_avg", lambda value: _strided(1, value.shape, (0,) * value.dim())
+            )
+        ),
+        r"optimizer state 'exp_avg' of weight 0 is not a dense tensor",
+    ),
+    "a deflated archive": (
+        dict(tensors=lambda t: _deflated(_tensors(**t))),
+        "net_'s tensors hold compressed members",
+    ),
+    "torch's legacy format": (
+        dict(tensors=lambda t: _tensors(**t, legacy=True)),
+        "net_'s tensors are not the zip archive torch.save writes",
     ),
     "channels that are not counts": (
         dict(params=_set(channels=["a", "b"])),
