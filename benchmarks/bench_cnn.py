@@ -17,9 +17,9 @@ and ten crops.
 Run: ``SKLEARN_FER_DATA=... python -m benchmarks.bench_cnn [TASK ...]`` with TASK
 ``happy_neutral_sad`` or ``emotion`` (default: both). ``--device cuda`` trains
 and predicts on a GPU, ``--epochs N`` fixes the number of epochs instead (on a
-GPU the budgets would allow hundreds), ``--save DIR`` pickles each trained
-model to ``DIR/TASK.pkl`` (:func:`sklearn_fer.utils.load_model` with
-``format='pickle'`` reads it, on a CPU-only machine too).
+GPU the budgets would allow hundreds), ``--save DIR`` saves each trained
+model to ``DIR/TASK.skops`` (:func:`sklearn_fer.utils.load_model` reads it
+without running code from the file, on a CPU-only machine too).
 """
 
 import argparse
@@ -125,7 +125,8 @@ def run(path, task, *, device="cpu", epochs=None, save=None):
         print(classification_report(y_test, labels, target_names=faces.target_names))
     model.set_params(**defaults)
     if save is not None:
-        print(f"saved {save_model(model, Path(save) / f'{task}.pkl', format='pickle')}")
+        model.set_params(verbose=0)  # saved as a user would construct it
+        print(f"saved {save_model(model, Path(save) / f'{task}.skops')}")
     recall = recall_score(y_test, predictions["default"], average=None)
     return {
         "task": task,
@@ -198,7 +199,7 @@ def cli(argv=None):
         help="fixed number of epochs (default: as many as fit in the budget)",
     )
     parser.add_argument(
-        "--save", type=Path, metavar="DIR", help="pickle each model to DIR/TASK.pkl"
+        "--save", type=Path, metavar="DIR", help="save each model to DIR/TASK.skops"
     )
     args = parser.parse_args(argv)
     unknown = sorted(set(args.tasks) - set(TASKS))

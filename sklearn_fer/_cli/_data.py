@@ -5,8 +5,6 @@ import os
 import zipfile
 import zlib
 
-import numpy as np
-
 from ._progress import say
 
 #: Errors of a damaged file that do not say which file.
@@ -54,12 +52,8 @@ def synthetic_faces(n_faces, target, random_state):
 
     Returns the faces, their codes and the name of each code.
     """
-    from ..datasets import make_faces
-    from ..datasets._fer2013 import _selection
+    from ..datasets import emotion_target, make_faces
 
     X, codes = make_faces(n_faces, random_state=random_state, return_X_y=True)
-    selection = _selection(None, target)
-    if selection.kept_codes is not None:
-        keep = np.isin(codes, selection.kept_codes)
-        X, codes = X[keep], codes[keep]
-    return X, selection.label_of_code[codes], selection.target_names
+    keep, y, target_names = emotion_target(codes, target)
+    return X[keep], y, target_names

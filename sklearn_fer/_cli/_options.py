@@ -10,6 +10,7 @@ import ast
 import os
 
 from ..datasets import EMOTIONS, emotion_codes
+from ..utils._sklearn_api import check_parameters
 
 
 class UsageError(Exception):
@@ -192,7 +193,7 @@ def parse_params(pairs, estimator):
         params[name] = _parse_value(value)
     estimator.set_params(**params)
     try:
-        estimator._validate_params()
+        check_parameters(estimator)
     except ValueError as exc:  # sklearn's InvalidParameterError
         raise UsageError(f"--param: {exc}") from exc
     return estimator

@@ -201,9 +201,9 @@ def run(args):
     cropper = None
     if args.detect_faces:
         from ..preprocessing import FaceCropper
-        from ..preprocessing._face_cropper import _import_cv2
+        from ..preprocessing._face_cropper import import_cv2
 
-        _import_cv2()  # before any work: one line naming the extra to install
+        import_cv2()  # before any work: one line naming the extra to install
         cropper = FaceCropper()
     model = load(args)
     names = class_names(model)

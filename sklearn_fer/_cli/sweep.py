@@ -101,6 +101,8 @@ def _parse_values(text, kind, option, estimator, name):
     """The values of ``option``, each checked as ``estimator``'s ``name``."""
     from sklearn.base import clone
 
+    from ..utils._sklearn_api import check_parameters
+
     try:
         values = [kind(v) for v in text.split(",")]
     except ValueError as exc:
@@ -109,7 +111,7 @@ def _parse_values(text, kind, option, estimator, name):
         ) from exc
     for value in values:
         try:
-            clone(estimator).set_params(**{name: value})._validate_params()
+            check_parameters(clone(estimator).set_params(**{name: value}))
         except ValueError as exc:  # sklearn's InvalidParameterError
             raise UsageError(f"{option} {value:g}: {exc}") from exc
     return values

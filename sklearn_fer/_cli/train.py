@@ -190,6 +190,8 @@ def run(args):
     if inputs is not None:
         model = Pipeline([*inputs.steps, ("model", estimator)])
     name_classes(model, target_names)
+    # Saved as a user would construct it: a refit of the file prints nothing.
+    estimator.set_params(verbose=0)
     saved = save_model(model, args.outputs.file("--out"), format=args.format)
     with args.outputs.folder("--report") as staging:
         write_report(

@@ -22,13 +22,13 @@ from sklearn.utils import Bunch
 from ..utils._parallel import ordered_thread_map
 from ._cache import read_cached, write_cached
 from ._emotions import EMOTIONS, USAGES, emotion_codes
-from ._images import _iter_folder_records
+from ._images import iter_folder_records
 from ._pixels import (
     IMAGE_SHAPE,
     N_PIXELS,
-    _shorten,
     parse_pixel_rows,
     pixel_feature_names,
+    shorten,
 )
 
 #: Decompressed bytes per parse block: about 1000 faces.
@@ -233,7 +233,7 @@ def _parse_block(first_line: int, block: bytes, layout: _CSVLayout, source: str)
             code = int(token) if token.isdigit() and len(token) <= 2 else -1
             if not 0 <= code < len(EMOTIONS):
                 problems.append(
-                    f"line {line_number}: emotion {_shorten(token)} "
+                    f"line {line_number}: emotion {shorten(token)} "
                     f"is not a code 0-{len(EMOTIONS) - 1}"
                 )
             emotions.append(code)
@@ -241,7 +241,7 @@ def _parse_block(first_line: int, block: bytes, layout: _CSVLayout, source: str)
             usage = _unquote(fields[layout.usage]).decode(errors="replace")
             if usage not in USAGES:
                 problems.append(
-                    f"line {line_number}: Usage {_shorten(usage)} is not "
+                    f"line {line_number}: Usage {shorten(usage)} is not "
                     f"one of {list(USAGES)}"
                 )
             usages.append(usage)
@@ -278,7 +278,7 @@ def _iter_records(path):
     if not path.exists():
         raise FileNotFoundError(f"No FER2013 file or folder at {path}.")
     if path.is_dir():
-        layout, blocks = _iter_folder_records(path)
+        layout, blocks = iter_folder_records(path)
         return layout, (_Records(*block) for block in blocks)
     return _iter_csv_records(path)
 
@@ -608,3 +608,63 @@ def iter_fer2013(
         X = np.concatenate(pending_X)
         y = None if pending_y[0] is None else np.concatenate(pending_y)
         yield X, y
+
+
+def emotion_target(emotion, target="emotion"):
+    """Keep and label faces of FER2013's emotion codes as ``load_fer2013`` does.
+
+    For faces that carry FER2013's emotion codes without coming from
+    :func:`load_fer2013` (such as those of :func:`make_faces` with its
+    default ``emotions``): the same ``target`` keeps the same faces and gives
+    them the same labels.
+
+    Read more in the :ref:`User Guide <data_guide>`.
+
+    Parameters
+    ----------
+    emotion : array-like of int, shape (n_samples,)
+        Emotion codes, indices into :data:`EMOTIONS`.
+    target : 'emotion', 'happy' or list of str, default='emotion'
+        What to predict, as in :func:`load_fer2013`: the 7 emotions, happy
+        against not happy, or the listed emotions only (the faces of others
+        are not kept).
+
+    Returns
+    -------
+    keep : ndarray of bool, shape (n_samples,)
+        The faces that ``target`` keeps.
+    y : ndarray of int, shape (n_kept,)
+        The labels of the kept faces, indices into ``target_names``.
+    target_names : ndarray of str
+        The name of each label.
+
+    Examples
+    --------
+    >>> from sklearn_fer.datasets import EMOTIONS, emotion_target
+    >>> codes = [EMOTIONS.index(name) for name in ["happy", "angry", "neutral"]]
+    >>> keep, y, names = emotion_target(codes, target="happy")
+    >>> y.tolist(), names.tolist()
+    ([1, 0, 0], ['not happy', 'happy'])
+    >>> keep, y, names = emotion_target(codes, target=["neutral", "happy"])
+    >>> keep.tolist(), y.tolist(), names.tolist()
+    ([True, False, True], [1, 0], ['neutral', 'happy'])
+    """
+    selection = _selection(None, target)
+    codes = np.asarray(emotion)
+    if not (
+        codes.ndim == 1
+        and (codes.dtype.kind in "iu" or codes.size == 0)
+        and ((codes >= 0) & (codes < len(EMOTIONS))).all()
+    ):
+        shown = ", ".join(map(repr, codes.ravel()[:5].tolist()))
+        raise ValueError(
+            f"emotion must be a 1-D array of emotion codes from 0 to "
+            f"{len(EMOTIONS) - 1} (indices into EMOTIONS); got an array of shape "
+            f"{codes.shape} and dtype {codes.dtype}: {shown}..."
+        )
+    codes = codes.astype(np.intp)
+    if selection.kept_codes is None:
+        keep = np.ones(len(codes), dtype=bool)
+    else:
+        keep = np.isin(codes, selection.kept_codes)
+    return keep, selection.label_of_code[codes[keep]], selection.target_names

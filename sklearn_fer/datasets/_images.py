@@ -261,7 +261,7 @@ def _decode_images(files):
     )
 
 
-def _iter_folder_records(root: Path):
+def iter_folder_records(root: Path):
     """The layout name and an iterator of decoded blocks (see ``_decode_images``)."""
     _pillow("Loading the FER2013 image-folder release")
     files = _image_folder_files(root)

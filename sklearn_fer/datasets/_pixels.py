@@ -176,7 +176,7 @@ def _parse_joined(rows):
     return values.astype(np.uint8).reshape(n_rows, N_PIXELS)
 
 
-def _shorten(text: str | bytes, length: int = 20) -> str:
+def shorten(text: str | bytes, length: int = 20) -> str:
     """``repr`` of ``text``, cut to ``length`` characters, for an error message."""
     if isinstance(text, bytes):
         text = text.decode(errors="replace")
@@ -188,7 +188,7 @@ def _row_values(row):
     if isinstance(row, bytes):
         row = row.decode(errors="replace")
     if not isinstance(row, str) or not row:
-        got = "" if isinstance(row, str) else f" (got {_shorten(repr(row))})"
+        got = "" if isinstance(row, str) else f" (got {shorten(repr(row))})"
         return None, f"empty or missing pixel string{got}"
     if len(row) > MAX_PIXEL_CHARS:
         # Said without splitting it: the string may be huge.
@@ -206,7 +206,7 @@ def _row_values(row):
             )
         if not (token.isascii() and token.isdigit()):
             return None, (
-                f"token {_shorten(token)} at position {position} is not an "
+                f"token {shorten(token)} at position {position} is not an "
                 "integer (only the ASCII digits 0-9 may be used)"
             )
         significant = token.lstrip("0") or "0"
@@ -216,7 +216,7 @@ def _row_values(row):
             return None, f"value {significant} at position {position} is outside 0-255"
         if len(token) > MAX_DIGITS:
             return None, (
-                f"value {_shorten(token)} at position {position} has more than "
+                f"value {shorten(token)} at position {position} has more than "
                 f"{MAX_DIGITS} digits"
             )
         values.append(int(token))

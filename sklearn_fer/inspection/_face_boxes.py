@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from ..preprocessing._face_cropper import _check_boxes, _import_cv2
-from ..utils._image_geometry import _image_array
+from ..preprocessing._face_cropper import check_boxes, import_cv2
+from ..utils._image_geometry import image_array
 
 
 def annotate_faces(image, boxes, labels=None, *, color=(0, 200, 0)) -> np.ndarray:
@@ -41,9 +41,9 @@ def annotate_faces(image, boxes, labels=None, *, color=(0, 200, 0)) -> np.ndarra
     >>> annotated.shape, annotated[60, 140].tolist(), annotated[190, 10].tolist()
     ((200, 300, 3), [0, 200, 0], [128, 128, 128])
     """
-    cv2 = _import_cv2()
-    array, to_255 = _image_array(image)
-    boxes = _check_boxes(boxes, array.shape[:2])
+    cv2 = import_cv2()
+    array, to_255 = image_array(image)
+    boxes = check_boxes(boxes, array.shape[:2])
     if labels is not None and len(labels) != len(boxes):
         raise ValueError(
             f"labels has {len(labels)} entries for {len(boxes)} boxes: give one "

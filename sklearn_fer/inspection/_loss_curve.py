@@ -1,30 +1,13 @@
 """``LossCurveDisplay``: training and validation loss per epoch."""
 
-import sys
-
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-from ..linear_model._base import BaseSGDLinearClassifier
 from ..utils._pipeline import final_step
 from ._matplotlib import new_axes
 
 #: The size of a new figure: room for the legend right of the curves.
 _FIGSIZE = (8.0, 4.5)
-
-
-def _training_loss_name(estimator):
-    """What ``estimator``'s ``loss_curve_`` measures, for the y label."""
-    if isinstance(estimator, BaseSGDLinearClassifier):
-        return "log loss + penalty"
-    # Only look for ConvNetClassifier when its module is loaded (it imports
-    # torch); an instance of it implies that it is.
-    neural_network = sys.modules.get("sklearn_fer.neural_network")
-    if neural_network is not None and isinstance(
-        estimator, neural_network.ConvNetClassifier
-    ):
-        return "log loss on augmented faces"
-    return "loss"
 
 
 class LossCurveDisplay:
@@ -53,8 +36,9 @@ class LossCurveDisplay:
     name : str or None, default=None
         Legend label of the curves.
     training_loss_name : str, default='loss'
-        What ``loss`` measures, for the y label (``from_estimator`` says it:
-        'log loss + penalty' for the SGD estimators).
+        What ``loss`` measures, for the y label. ``from_estimator`` reads it
+        from the estimator's ``training_loss_name`` ('log loss + penalty' for
+        the SGD estimators), when it has one.
 
     Attributes
     ----------
@@ -118,7 +102,7 @@ class LossCurveDisplay:
             loss=final.loss_curve_,
             validation_loss=final.validation_loss_curve_,
             name=name or type(final).__name__,
-            training_loss_name=_training_loss_name(final),
+            training_loss_name=getattr(final, "training_loss_name", "loss"),
         )
         return display.plot(ax=ax, title=title)
 

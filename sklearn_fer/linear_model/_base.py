@@ -4,32 +4,24 @@ choose their loss and their class-count rule.
 """
 
 import copy
-import functools
 import warnings
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils import check_random_state
 from sklearn.utils.class_weight import compute_class_weight
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import (
-    _check_sample_weight,
-    check_is_fitted,
-    validate_data,
-)
+from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..utils._sklearn_api import Interval, StrOptions, _fit_context
-from ..utils._validation import (
-    check_label_vector,
-    encode_labels,
-    make_validation_split,
-    numeric_features,
+from ..utils._iterative import (
+    DIVERGENCE_FACTOR,
+    BaseIterativeClassifier,
+    Diverged,
+    fit_method,
 )
+from ..utils._sklearn_api import Interval, StrOptions, check_sample_weight
+from ..utils._validation import numeric_features
 from ._penalty import Penalty
 from ._sgd import (
-    Diverged,
     LinearParams,
     SGDOptimizer,
     StoppingRule,
@@ -39,46 +31,8 @@ from ._sgd import (
     train,
 )
 
-#: Training diverges when its loss exceeds this many times the loss of the
-#: model that predicts uniform probabilities (log(n_classes) nats a sample):
-#: no model worth keeping is that bad, and SGD reaches such losses only by
-#: overshooting. Fits that learn stay far below: on FER2013 under 3 times,
-#: with steps up to 10 times the tuned one; on synthetic faces 14 times with
-#: eta0=0.1 and batches of 8. Raw 0-255 faces reach thousands of times.
-DIVERGENCE_FACTOR = 100
 
-
-def _unchanged_on_error(method):
-    """Put the estimator back as it was, random state included, if ``method`` raises.
-
-    Training works on copies, so restoring the attributes (a shallow copy of
-    ``__dict__``) undoes ``validate_data``'s ``n_features_in_`` and anything else
-    set before the error; the random generators it drew from are rewound.
-    """
-
-    @functools.wraps(method)
-    def wrapper(self, *args, **kwargs):
-        attributes = dict(self.__dict__)
-        generators = {
-            id(rng): (rng, rng.get_state())
-            for rng in (self.random_state, attributes.get("_rng"))
-            # The global generator (random_state=None) is not the estimator's.
-            if isinstance(rng, np.random.RandomState)
-            and rng is not check_random_state(None)
-        }
-        try:
-            return method(self, *args, **kwargs)
-        except BaseException:
-            self.__dict__.clear()
-            self.__dict__.update(attributes)
-            for rng, state in generators.values():
-                rng.set_state(state)
-            raise
-
-    return wrapper
-
-
-class BaseSGDLinearClassifier(ClassifierMixin, BaseEstimator):
+class BaseSGDLinearClassifier(BaseIterativeClassifier):
     """Linear classifier trained by the mini-batch SGD engine of ``_sgd``.
 
     Subclasses set ``_loss`` (a loss class of ``_loss``) and may override
@@ -86,6 +40,7 @@ class BaseSGDLinearClassifier(ClassifierMixin, BaseEstimator):
     """
 
     _loss = None
+    training_loss_name = "log loss + penalty"
 
     _parameter_constraints: dict = {
         "penalty": [StrOptions({"l2", "l1", "elasticnet"}), None],
@@ -154,13 +109,6 @@ class BaseSGDLinearClassifier(ClassifierMixin, BaseEstimator):
 
     # -- validation helpers -------------------------------------------------
 
-    def _check_n_classes(self, classes):
-        if len(classes) < 2:
-            raise ValueError(
-                f"{type(self).__name__} needs samples of at least 2 classes in "
-                f"the data, but the data contain only one class: {classes[0]!r}."
-            )
-
     def _validate_X(self, X, *, reset):
         with numeric_features(X, self):
             return validate_data(
@@ -169,6 +117,12 @@ class BaseSGDLinearClassifier(ClassifierMixin, BaseEstimator):
                 reset=reset,
                 accept_sparse="csr",
                 dtype=[np.float64, np.float32],
+            )
+
+    def _validate_X_y(self, X, y):
+        with numeric_features(X, self):
+            return validate_data(
+                self, X, y, accept_sparse="csr", dtype=[np.float64, np.float32]
             )
 
     def _class_weight(self, classes, y_index, dtype, *, incremental):
@@ -206,7 +160,7 @@ class BaseSGDLinearClassifier(ClassifierMixin, BaseEstimator):
 
     def _sample_weight(self, sample_weight, X, y_index, classes, *, incremental):
         """``sample_weight`` times ``class_weight``, checked."""
-        sample_weight = _check_sample_weight(
+        sample_weight = check_sample_weight(
             sample_weight, X, dtype=X.dtype, ensure_non_negative=True
         )
         per_class = self._class_weight(
@@ -243,7 +197,7 @@ class BaseSGDLinearClassifier(ClassifierMixin, BaseEstimator):
         return np.zeros(shape, dtype=dtype), np.zeros(n_outputs, dtype=dtype)
 
     def _training_state(self, n_classes, X, *, incremental):
-        """Where training starts: ``(params, optimizer, history, rng)``.
+        """Where training starts: ``(params, optimizer, history)``.
 
         ``partial_fit`` on a fitted model continues from copies of its state,
         so that a failed call leaves the model as it was; ``fit`` and the first
@@ -257,13 +211,12 @@ class BaseSGDLinearClassifier(ClassifierMixin, BaseEstimator):
             # This call's parameters, the previous calls' progress.
             optimizer = self._new_optimizer()
             optimizer.continue_from(self._optimizer)
-            return params, optimizer, copy.deepcopy(self._history), self._rng
+            return params, optimizer, copy.deepcopy(self._history)
         coef, intercept = self._initial_params(n_classes, X.shape[1], X.dtype)
         return (
             LinearParams(coef, intercept, self.fit_intercept),
             self._new_optimizer(),
             TrainingHistory(),
-            check_random_state(self.random_state),
         )
 
     def _stopping_rule(self, validation, *, incremental):
@@ -291,12 +244,10 @@ class BaseSGDLinearClassifier(ClassifierMixin, BaseEstimator):
         )
         return DIVERGENCE_FACTOR * float(uniform[0])
 
-    def _divergence_error(self, diverged):
-        return ValueError(
-            f"{type(self).__name__} diverged at epoch {diverged.epoch}: "
-            f"{diverged.reason}. Use a smaller eta0 (now {self.eta0:g}), "
-            "learning_rate='adaptive', or standardize the inputs (for example "
-            "with StandardScaler)."
+    def _divergence_advice(self):
+        return (
+            f"Use a smaller eta0 (now {self.eta0:g}), learning_rate='adaptive', "
+            "or standardize the inputs (for example with StandardScaler)."
         )
 
     def _fit(self, X, y_index, classes, sample_weight, eval_set, *, incremental):
@@ -308,20 +259,17 @@ class BaseSGDLinearClassifier(ClassifierMixin, BaseEstimator):
         sample_weight = self._sample_weight(
             sample_weight, X, y_index, classes, incremental=incremental
         )
-        params, optimizer, history, rng = self._training_state(
+        params, optimizer, history = self._training_state(
             len(classes), X, incremental=incremental
         )
-        # partial_fit validates on eval_set only: a held-out share of each
-        # chunk would never be trained on.
-        train_data, validation = make_validation_split(
+        rng = self._random_state(incremental=incremental)
+        train_data, validation = self._validation_split(
             X,
             y_index,
             classes,
-            eval_set=eval_set,
-            validation_fraction=None if incremental else self.validation_fraction,
-            early_stopping=self.early_stopping and not incremental,
-            random_state=rng,
-            validate_X=functools.partial(self._validate_X, reset=False),
+            eval_set,
+            rng,
+            incremental=incremental,
             sample_weight=sample_weight,
         )
         stopping = self._stopping_rule(validation, incremental=incremental)
@@ -361,14 +309,12 @@ class BaseSGDLinearClassifier(ClassifierMixin, BaseEstimator):
         self.intercept_ = params.intercept
         self._optimizer = optimizer
         self._history = history
-        self.loss_curve_ = history.loss
-        self.validation_loss_curve_ = history.validation_loss
-        self.best_iteration_ = history.best_iteration
-        self.n_iter_ = len(history.loss)
+        self._store_curves(
+            history.loss, history.validation_loss, history.best_iteration
+        )
         self.t_ = optimizer.t
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    @_unchanged_on_error
+    @fit_method
     def fit(self, X, y, sample_weight=None, eval_set=None):
         """Fit the model by mini-batch SGD for up to ``max_iter`` epochs.
 
@@ -399,21 +345,12 @@ default=None
             or the loss or the weights overflow. The estimator is then left as
             it was before the call.
         """
-        check_label_vector(y)
-        with numeric_features(X, self):
-            X, y = validate_data(
-                self, X, y, accept_sparse="csr", dtype=[np.float64, np.float32]
-            )
-        check_classification_targets(y)
-        classes = np.unique(y)
-        self._check_n_classes(classes)
-        y_index = np.searchsorted(classes, y)
+        X, y_index, classes = self._fit_data(X, y)
         return self._fit(
             X, y_index, classes, sample_weight, eval_set, incremental=False
         )
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    @_unchanged_on_error
+    @fit_method
     def partial_fit(self, X, y, classes=None, sample_weight=None, eval_set=None):
         """Run one epoch of mini-batch SGD over the given data.
 
@@ -453,30 +390,7 @@ default=None
         self : object
             The updated estimator.
         """
-        first_call = not hasattr(self, "classes_")
-        if first_call:
-            if classes is None:
-                raise ValueError(
-                    "classes must be passed on the first call to partial_fit "
-                    "(all the labels that will ever be seen)."
-                )
-            classes = np.unique(np.asarray(classes))
-            self._check_n_classes(classes)
-        else:
-            if classes is not None and not np.array_equal(
-                np.unique(np.asarray(classes)), self.classes_
-            ):
-                raise ValueError(
-                    f"classes={np.asarray(classes).tolist()} differs from classes_ "
-                    f"{self.classes_.tolist()} of the previous calls."
-                )
-            classes = self.classes_
-        X = self._validate_X(X, reset=first_call)
-        y_index = encode_labels(y, classes)
-        if len(y_index) != X.shape[0]:
-            raise ValueError(
-                f"X has {X.shape[0]} samples but y has {len(y_index)} labels."
-            )
+        X, y_index, classes = self._partial_fit_data(X, y, classes)
         return self._fit(X, y_index, classes, sample_weight, eval_set, incremental=True)
 
     # -- prediction -------------------------------------------------------------

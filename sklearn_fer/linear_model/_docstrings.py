@@ -115,4 +115,9 @@ ATTRIBUTES_DOC = """
         The epoch (counted from 1) of the lowest validation loss, or of the
         lowest training objective without a validation set. With
         ``early_stopping=True`` the weights are those of this epoch.
+
+    training_loss_name : str
+        What ``loss_curve_`` measures, 'log loss + penalty' (a class
+        attribute; :class:`~sklearn_fer.inspection.LossCurveDisplay` labels
+        the curve with it).
 """

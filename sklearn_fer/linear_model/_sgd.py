@@ -24,6 +24,8 @@ import numpy as np
 from sklearn.utils.extmath import safe_sparse_dot
 from threadpoolctl import ThreadpoolController
 
+from ..utils._iterative import Diverged
+
 #: Training stops with learning_rate='adaptive' once the step size falls below this.
 MIN_ADAPTIVE_STEP = 1e-6
 #: Factor by which learning_rate='adaptive' divides the step size on a plateau.
@@ -213,19 +215,6 @@ class StoppingRule:
 #: The weights may not exceed what float32 holds: beyond it, a float64 model
 #: is useless anyway, and its scores overflow in float32.
 MAX_WEIGHT = float(np.finfo(np.float32).max)
-
-
-class Diverged(ArithmeticError):
-    """Training diverged: the loss exploded, or the loss or the weights overflowed.
-
-    ``epoch`` counts from 1 over the whole history; ``reason`` says what was
-    seen. The estimator turns it into advice (it knows its parameters).
-    """
-
-    def __init__(self, epoch, reason):
-        super().__init__(f"epoch {epoch}: {reason}")
-        self.epoch = epoch
-        self.reason = reason
 
 
 def run_epoch(params, loss, penalty, optimizer, data, batch_size, rng):

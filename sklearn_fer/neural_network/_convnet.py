@@ -1,76 +1,49 @@
-"""``ConvNetClassifier``: a small CNN for facial expressions, trained with skorch."""
+"""``ConvNetClassifier``: a small CNN for facial expressions, trained with skorch.
 
-import functools
-import math
+The estimator shell: parameters, validation, ``fit`` and ``partial_fit``,
+prediction. The network is ``_module``'s, its augmentation ``_augment``'s;
+``_net`` builds the skorch net that trains it, and ``_persistence`` (with
+``_legacy`` for older files) saves and loads it.
+"""
+
+from inspect import signature
 from numbers import Integral, Real
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils import check_random_state
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch import NeuralNetClassifier
-from skorch.callbacks import Callback, EarlyStopping, LRScheduler
 from skorch.dataset import Dataset
 from skorch.helper import predefined_split
-from skorch.utils import get_map_location
-from torch import nn
 
-from ..utils._sklearn_api import Interval, Options, StrOptions, _fit_context
-from ..utils._validation import encode_labels, make_validation_split
-from ._module import Augment, FaceConvNet
-from ._persistence import (
-    is_packed_network,
-    load_network,
-    pack_network,
-    unpack_network,
+from ..preprocessing._images import flatten_images, resolve_image_shape
+from ..utils._iterative import BaseIterativeClassifier, Diverged, fit_method
+from ..utils._sklearn_api import (
+    Interval,
+    Options,
+    StrOptions,
+    check_parameters,
 )
-
-_OPTIMIZERS = {
-    "adam": torch.optim.Adam,
-    "adamw": torch.optim.AdamW,
-    "sgd": torch.optim.SGD,
-}
-#: The parameters that shape the network's module (its weights and forward
-#: pass) and its augmentation: a saved network is rebuilt with the values it
-#: was trained with.
-_ARCHITECTURE = (
-    "channels",
-    "convs_per_block",
-    "hidden_units",
-    "dropout",
-    "negative_slope",
-    "standardize",
-    "crop_size",
-    "ema_decay",
+from ._augment import Augment
+from ._legacy import upgrade_state
+from ._net import (
+    NETWORK_PARAMS,
+    OPTIMIZERS,
+    build_net,
+    continue_training,
+    convs_per_block,
+    drop_training_state,
+    network_params,
+    network_params_of,
+    seeded,
+    train,
+    view_probabilities,
 )
-#: Parameters added since the first saved models, with the value that models
-#: saved before then behave as: such a file lacks them.
-_ADDED_PARAMS = {
-    "crop_size": None,
-    "ema_decay": None,
-    "erasing": 0.0,
-    "test_time_crops": 1,
-}
-_AUGMENT = ("flip", "rotation", "shift", "scale", "blur", "erasing")
+from ._persistence import pack_network, unpack_network
 
 
-class _UpdateWeightAverage(Callback):
-    """After every training step, move the network's averaged weights."""
-
-    def on_batch_end(self, net, batch=None, training=None, **kwargs):
-        if training:
-            net.module_.update_average()
-
-
-def _image_shape(n_features):
-    """48 x 48 for FER2013; any square; else one row of pixels."""
-    side = math.isqrt(n_features)
-    return (side, side) if side * side == n_features else (1, n_features)
-
-
-class ConvNetClassifier(ClassifierMixin, BaseEstimator):
+class ConvNetClassifier(BaseIterativeClassifier):
     """Convolutional network for 48 x 48 faces, with on-the-fly augmentation.
 
     The network of the FER2013 CNN study (see the user guide): blocks of 3 x 3
@@ -154,6 +127,10 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
         weights (and batch-norm statistics), updated after every training
         step with this decay; it is what a saved model predicts with. None
         uses the last weights.
+    image_shape : (int, int) or None, default=None
+        (rows, columns) of each face when ``X`` holds flat pixel rows; one of
+        them may be -1 to be inferred. None: square faces (48 x 48 for
+        FER2013's 2304 pixels), or the shape of 3-D input.
     standardize : bool, default=True
         Standardise each face on its own (zero mean, unit variance) inside the
         network, which makes it robust to lighting and to the grey scale
@@ -170,9 +147,12 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
     device : str, default='cpu'
         PyTorch device, e.g. 'cuda'. A model trained on a GPU loads on a
         CPU-only machine (on the CPU).
-    random_state : int or None, default=None
+    random_state : int, RandomState instance or None, default=None
         Seeds weights, shuffling, dropout, augmentation and the validation
-        split: on the CPU, the same seed gives the same weights.
+        split: on the CPU, the same seed gives the same weights, whatever
+        PyTorch's global generator holds (training leaves it as it was).
+        ``partial_fit`` calls continue from the generator of the first; None
+        draws fresh seeds from NumPy's global generator.
     verbose : int, default=0
         1 prints one line per epoch (skorch's table), 2 adds a progress bar.
 
@@ -192,6 +172,10 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
         Validation cross-entropy per epoch, when a validation set was used.
     best_iteration_ : int
         The epoch (from 1) of the lowest validation loss (else training loss).
+    training_loss_name : str
+        What ``loss_curve_`` measures, 'log loss on augmented faces' (a class
+        attribute; :class:`~sklearn_fer.inspection.LossCurveDisplay` labels
+        the curve with it).
 
     Examples
     --------
@@ -206,6 +190,8 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
     2
     """
 
+    training_loss_name = "log loss on augmented faces"
+
     _parameter_constraints: dict = {
         "channels": [tuple, list],
         "convs_per_block": [
@@ -217,7 +203,7 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
         "hidden_units": [Interval(Integral, 1, None, closed="left")],
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "negative_slope": [Interval(Real, 0, None, closed="left")],
-        "optimizer": [StrOptions(set(_OPTIMIZERS))],
+        "optimizer": [StrOptions(set(OPTIMIZERS))],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "label_smoothing": [Interval(Real, 0, 1, closed="left")],
         "lr_schedule": [StrOptions({"cosine", "constant"})],
@@ -234,12 +220,13 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
         "test_time_crops": [Options(Integral, {1, 5})],
         "test_time_flip": ["boolean"],
         "ema_decay": [Interval(Real, 0, 1, closed="left"), None],
+        "image_shape": [tuple, list, None],
         "standardize": ["boolean"],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither"), None],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "device": [str],
-        "random_state": [Interval(Integral, 0, None, closed="left"), None],
+        "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
 
@@ -268,6 +255,7 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
         test_time_crops=1,
         test_time_flip=True,
         ema_decay=0.999,
+        image_shape=None,
         standardize=True,
         early_stopping=False,
         validation_fraction=None,
@@ -298,6 +286,7 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
         self.test_time_crops = test_time_crops
         self.test_time_flip = test_time_flip
         self.ema_decay = ema_decay
+        self.image_shape = image_shape
         self.standardize = standardize
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
@@ -306,143 +295,40 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
         self.random_state = random_state
         self.verbose = verbose
 
+    def _validate_params(self):
+        """The constraints, then what they cannot say: the entries of
+        ``channels`` and ``convs_per_block``, one count per block.
+
+        ``fit_context`` and ``check_parameters`` call it before any work.
+        """
+        super()._validate_params()
+        convs_per_block(self.channels, self.convs_per_block)
+
     # -- data ---------------------------------------------------------------------
 
-    @staticmethod
-    def _flatten_images(X):
-        if isinstance(X, np.ndarray) and X.ndim == 3:
-            return X.reshape(len(X), -1)  # (n, 48, 48) images
-        return X
-
     def _validate_X(self, X, *, reset):
-        return validate_data(
-            self, self._flatten_images(X), reset=reset, dtype=np.float32
-        )
+        return self._validate_faces(X, reset=reset)
 
-    def _validation(self, X, y, classes, eval_set, seed):
-        """Training part and skorch's train_split for the validation data."""
-        (X, y, _), validation = make_validation_split(
-            X,
-            y,
-            classes,
-            eval_set=eval_set,
-            validation_fraction=self.validation_fraction,
-            early_stopping=self.early_stopping,
-            random_state=seed,
-            validate_X=functools.partial(self._validate_X, reset=False),
+    def _validate_X_y(self, X, y):
+        X, y = self._validate_faces(X, y, reset=True)
+        self._check_n_samples(X)
+        return X, y
+
+    def _validate_faces(self, X, y="no_validation", *, reset):
+        """Faces as float32 pixel rows (and ``y``), by the image-shape rule of
+        ``preprocessing``; ``fit`` sets ``image_shape_``, as it does
+        ``n_features_in_``."""
+        pixels, input_image_shape = flatten_images(X)
+        validated = validate_data(self, pixels, y, reset=reset, dtype=np.float32)
+        X = validated if isinstance(y, str) else validated[0]
+        image_shape = resolve_image_shape(
+            self, X.shape[1], input_image_shape, reset=reset
         )
-        if validation is None:
-            return X, y, None
-        X_val, y_val, _ = validation
-        return X, y, predefined_split(Dataset(X_val, y_val))
+        if reset:
+            self.image_shape_ = image_shape
+        return validated
 
     # -- network ------------------------------------------------------------------
-
-    def _build_net(self, image_shape, n_classes, train_split, n_train):
-        optimizer_kwargs = {"optimizer__weight_decay": self.weight_decay}
-        if self.optimizer == "sgd":
-            optimizer_kwargs.update(optimizer__momentum=0.9, optimizer__nesterov=True)
-        callbacks = []
-        if self.lr_schedule == "cosine":
-            # With warm restarts, partial_fit past max_epochs starts a new
-            # cycle; CosineAnnealingLR would train an epoch at 0, then climb.
-            callbacks.append(
-                (
-                    "lr_schedule",
-                    LRScheduler(
-                        torch.optim.lr_scheduler.CosineAnnealingWarmRestarts,
-                        T_0=self.max_epochs,
-                    ),
-                )
-            )
-        if self.early_stopping and train_split is not None:
-            callbacks.append(
-                (
-                    "early_stopping",
-                    EarlyStopping(
-                        monitor="valid_loss",
-                        patience=self.n_iter_no_change,
-                        load_best=True,
-                        sink=print if self.verbose else (lambda *_: None),
-                    ),
-                )
-            )
-        if self.ema_decay is not None:
-            callbacks.append(("weight_average", _UpdateWeightAverage()))
-        if self.verbose > 1:
-            from skorch.callbacks import ProgressBar
-
-            callbacks.append(("progress", ProgressBar()))
-        return NeuralNetClassifier(
-            module=FaceConvNet,
-            module__image_shape=image_shape,
-            module__n_classes=n_classes,
-            module__channels=tuple(self.channels),
-            module__convs_per_block=self._convs_per_block(),
-            module__hidden_units=self.hidden_units,
-            module__dropout=self.dropout,
-            module__negative_slope=self.negative_slope,
-            module__augment=self._augmentation(),
-            module__test_time_flip=self.test_time_flip,
-            module__test_time_crops=self.test_time_crops,
-            module__standardize=self.standardize,
-            module__crop_size=self.crop_size,
-            module__ema_decay=self.ema_decay,
-            criterion=nn.CrossEntropyLoss,
-            criterion__label_smoothing=self.label_smoothing,
-            optimizer=_OPTIMIZERS[self.optimizer],
-            lr=self.learning_rate,
-            batch_size=self.batch_size,
-            max_epochs=self.max_epochs,
-            train_split=train_split,
-            callbacks=callbacks,
-            classes=np.arange(n_classes),
-            iterator_train__shuffle=True,
-            iterator_train__drop_last=self._drop_last(n_train),
-            device=self.device,
-            verbose=self.verbose,
-            **optimizer_kwargs,
-        )
-
-    def _augmentation(self):
-        return Augment(
-            self.flip,
-            self.rotation,
-            self.shift,
-            self.scale,
-            self.blur,
-            crop_size=self.crop_size,
-            erasing=self.erasing,
-        )
-
-    def _convs_per_block(self):
-        """One convolution count per block, checked against ``channels``."""
-        if self.convs_per_block is None:
-            return (1,) + (2,) * (len(self.channels) - 1)
-        if isinstance(self.convs_per_block, Integral):
-            return (self.convs_per_block,) * len(self.channels)
-        counts = tuple(self.convs_per_block)
-        if len(counts) != len(self.channels):
-            raise ValueError(
-                f"convs_per_block has {len(counts)} entries but channels has "
-                f"{len(self.channels)} blocks: give one count per block or a "
-                "single int."
-            )
-        for block, count in enumerate(counts):
-            if not isinstance(count, Integral) or count < 1:
-                raise ValueError(
-                    f"convs_per_block[{block}] must be an int >= 1, got {count!r}."
-                )
-        return counts
-
-    def _drop_last(self, n_train):
-        """Drop the incomplete last batch: batch norm cannot train on one face."""
-        return n_train > self.batch_size
-
-    def _seed(self):
-        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
-        torch.manual_seed(seed)
-        return seed
 
     @staticmethod
     def _check_n_samples(X):
@@ -452,57 +338,21 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
                 f"norm), got {X.shape[0]} sample."
             )
 
-    @staticmethod
-    def _drop_training_state(net):
-        """Let go of what only the training loop needs, before it is pickled.
-
-        skorch unpickles the module and optimizer with ``map_location``, so a
-        net trained on a GPU loads on a CPU-only machine, but the LR
-        scheduler keeps its own reference to the optimizer, whose GPU tensors
-        would then be unpickled as they are and fail (skorch issue #1096).
-        skorch builds a new scheduler at the start of every fit or partial_fit
-        anyway. The validation split holds the validation faces, which a
-        saved model should not carry.
-        """
-        for _, callback in net.callbacks_:
-            if isinstance(callback, LRScheduler):
-                callback.lr_scheduler_ = None
-        net.train_split = None
-
-    def _store(self, net, classes, image_shape):
+    def _store(self, net, classes, rng):
         """Set the fitted attributes, only once training has succeeded."""
-        self._drop_training_state(net)
+        drop_training_state(net)
         self.net_ = net
         self.classes_ = classes
-        self.image_shape_ = image_shape
-        history = net.history
-        self.loss_curve_ = [float(row["train_loss"]) for row in history]
+        self._rng = rng
+        loss = [float(row["train_loss"]) for row in net.history]
         # NaN for the partial_fit epochs that had no eval_set.
-        validation = [float(row.get("valid_loss", np.nan)) for row in history]
-        has_validation = not np.isnan(validation).all()
-        self.validation_loss_curve_ = validation if has_validation else None
-        monitored = self.validation_loss_curve_ or self.loss_curve_
-        self.best_iteration_ = int(np.nanargmin(monitored)) + 1
-        self.n_iter_ = len(self.loss_curve_)
+        validation = [float(row.get("valid_loss", np.nan)) for row in net.history]
+        if np.isnan(validation).all():
+            validation = None
+        best = int(np.nanargmin(validation or loss)) + 1
+        self._store_curves(loss, validation, best)
 
     # -- persistence ------------------------------------------------------------
-
-    @staticmethod
-    def _built_with(net):
-        """The parameters that built ``net``'s module and optimizer (JSON-ready).
-
-        Read from the network rather than from the estimator, so that a model
-        whose parameters were changed after fitting still saves a network that
-        loads.
-        """
-        module = net.get_params_for("module")
-        params = {name: module[name] for name in _ARCHITECTURE}
-        params["channels"] = list(params["channels"])
-        params["convs_per_block"] = list(params["convs_per_block"])
-        params.update({name: getattr(module["augment"], name) for name in _AUGMENT})
-        names = {optimizer: name for name, optimizer in _OPTIMIZERS.items()}
-        params["optimizer"] = names[net.optimizer]
-        return params
 
     def __getstate__(self):
         """The estimator's state with ``net_`` as JSON text and tensor bytes.
@@ -513,67 +363,17 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
         # BaseEstimator hands back the instance's own __dict__: copy it.
         state = dict(super().__getstate__())
         if isinstance(state.get("net_"), NeuralNetClassifier):
-            state["net_"] = pack_network(state["net_"], self._built_with(state["net_"]))
+            state["net_"] = pack_network(state["net_"])
         return state
 
     def __setstate__(self, state):
-        state = {**_ADDED_PARAMS, **state}
-        super().__setstate__(state)
-        net = self.__dict__.get("net_")
-        if is_packed_network(net):
-            self.net_ = self._unpack_net(net)
-        elif isinstance(net, NeuralNetClassifier):
-            # The skorch net itself, pickled before crops and averaging existed.
-            for name in ("crop_size", "ema_decay"):
-                net.__dict__.setdefault(f"module__{name}", _ADDED_PARAMS[name])
-        elif net is not None:
-            raise ValueError(
-                f"ConvNetClassifier's net_ is a {type(net).__name__}, not a "
-                "network saved by sklearn-fer."
-            )
+        """Rebuild the network from its packed form (see ``_persistence``),
+        from any layout an earlier version saved (``_legacy``)."""
+        super().__setstate__(upgrade_state(state))
+        if self.__dict__.get("net_") is not None:
+            self.net_ = unpack_network(self, self.net_)
 
-    def _unpack_net(self, packed):
-        """Rebuild a saved network: its parameters checked, then its tensors."""
-        params, history, tensors = unpack_network(packed)
-        expected = {*_ARCHITECTURE, *_AUGMENT, "optimizer"}
-        # A network saved before a parameter existed lacks it: __setstate__
-        # gave the estimator the value the network was then built with.
-        older = {name: getattr(self, name) for name in expected & set(_ADDED_PARAMS)}
-        params = {**older, **params}
-        if set(params) != expected:
-            raise ValueError(
-                f"net_'s params name {sorted(params)}, expected {sorted(expected)}."
-            )
-        classes = getattr(self, "classes_", None)
-        if not (isinstance(classes, np.ndarray) and classes.ndim == 1):
-            raise ValueError("ConvNetClassifier's classes_ must be a 1-D array.")
-        image_shape = getattr(self, "image_shape_", None)
-        n_features = getattr(self, "n_features_in_", None)
-        if not (
-            isinstance(image_shape, tuple)
-            and len(image_shape) == 2
-            and all(isinstance(side, Integral) and side >= 1 for side in image_shape)
-            and image_shape[0] * image_shape[1] == n_features
-        ):
-            raise ValueError(
-                f"ConvNetClassifier's image_shape_ {image_shape!r} does not hold "
-                f"its n_features_in_ = {n_features!r} pixels."
-            )
-        if len(history) != getattr(self, "n_iter_", None):
-            raise ValueError(
-                f"net_'s history has {len(history)} epochs but n_iter_ is "
-                f"{getattr(self, 'n_iter_', None)!r}."
-            )
-        builder = type(self)(**{**self.get_params(), **params})
-        builder._validate_params()
-        builder._convs_per_block()  # one count per block
-        # A model trained on a GPU loads on a CPU-only machine, on the CPU
-        # (skorch warns that it does).
-        builder.device = str(get_map_location(self.device))
-        net = builder._build_net(image_shape, len(classes), None, 0)
-        return load_network(net, tensors, history)
-
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_method
     def fit(self, X, y, eval_set=None):
         """Train the network for ``max_epochs`` epochs (or until early stopping).
 
@@ -589,39 +389,38 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
         Returns
         -------
         self : object
-        """
-        X, y = validate_data(
-            self, self._flatten_images(X), y, reset=True, dtype=np.float32
-        )
-        self._check_n_samples(X)
-        check_classification_targets(y)
-        classes = np.unique(y)
-        if len(classes) < 2:
-            raise ValueError(
-                "ConvNetClassifier needs at least 2 classes, got only one class: "
-                f"{classes[0]!r}."
-            )
-        y_index = encode_labels(y, classes)
-        seed = self._seed()
-        X_train, y_train, train_split = self._validation(
-            X, y_index, classes, eval_set, seed
-        )
-        image_shape = _image_shape(X.shape[1])
-        net = self._build_net(image_shape, len(classes), train_split, len(y_train))
-        net.fit(X_train, y_train)
-        self._store(net, classes, image_shape)
-        return self
 
-    @_fit_context(prefer_skip_nested_validation=True)
+        Raises
+        ------
+        ValueError
+            On bad input. The estimator is then left as it was before the
+            call, as it is after an interrupt (``KeyboardInterrupt``).
+        """
+        X, y_index, classes = self._fit_data(X, y)
+        return self._fit(X, y_index, classes, eval_set, incremental=False)
+
+    @fit_method
     def partial_fit(self, X, y, classes=None, eval_set=None):
         """Train for one epoch on the given faces.
+
+        Each call trains the network of the previous calls (or of ``fit``)
+        with the parameters as they are then (``set_params``): the learning
+        rate (the schedule goes on at its position), ``weight_decay``,
+        ``label_smoothing``, ``batch_size``, ``max_epochs`` (the length of a
+        cosine cycle), the augmentation, ``verbose``. The parameters of the
+        network itself (``channels``, ``convs_per_block``, ``hidden_units``,
+        ``dropout``, ``negative_slope``, ``standardize``, ``crop_size``,
+        ``ema_decay``, ``optimizer``) are those it was built with: a call
+        with other values is an error. A call that fails, or is interrupted,
+        leaves the model as it was.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, 2304) or (n_samples, 48, 48)
         y : array-like of shape (n_samples,)
         classes : array-like, default=None
-            All the labels; required on the first call.
+            All the labels; required on the first call, optional afterwards
+            (it must then equal ``classes_``).
         eval_set : tuple (X_val, y_val), default=None
             Validation data whose loss is recorded for this epoch.
 
@@ -629,36 +428,68 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
         -------
         self : object
         """
-        first_call = not hasattr(self, "net_")
-        if first_call and classes is None:
-            raise ValueError("classes must be passed on the first call to partial_fit.")
-        X = self._validate_X(X, reset=first_call)
+        X, y_index, classes = self._partial_fit_data(X, y, classes)
+        return self._fit(X, y_index, classes, eval_set, incremental=True)
+
+    def _fit(self, X, y_index, classes, eval_set, *, incremental):
+        """Train on validated data: the one path of ``fit`` and ``partial_fit``.
+
+        ``fit`` (``incremental=False``) builds a new network and trains it for
+        ``max_epochs`` epochs; ``partial_fit`` trains a copy of the fitted one
+        (a new one on its first call) for one epoch. The estimator changes
+        only once training has succeeded.
+        """
         self._check_n_samples(X)
-        if first_call:
-            classes = np.unique(np.asarray(classes))
-            if len(classes) < 2:
-                raise ValueError("classes must hold at least 2 classes.")
-            image_shape = _image_shape(X.shape[1])
-        else:
-            classes, image_shape = self.classes_, self.image_shape_
-        y_index = encode_labels(y, classes)
+        continuing = incremental and hasattr(self, "net_")
+        rng = self._random_state(incremental=incremental)
+        seed = rng.randint(np.iinfo(np.int32).max)
+        (X, y_index, _), validation = self._validation_split(
+            X, y_index, classes, eval_set, seed, incremental=incremental
+        )
         train_split = None
-        if eval_set is not None:
-            _, _, train_split = self._validation(X, y_index, classes, eval_set, 0)
-        if first_call:
-            self._seed()
-            net = self._build_net(image_shape, len(classes), train_split, len(y_index))
-            net.initialize()
-        else:
-            net = self.net_
-            net.set_params(train_split=train_split)
-            # Per call: each chunk has its own size, hence its own last batch.
-            # skorch keeps iterator options as plain attributes; its set_params
-            # would take the prefix for a module parameter and fail.
-            net.iterator_train__drop_last = self._drop_last(len(y_index))
-        net.partial_fit(X, y_index, epochs=1)
-        self._store(net, classes, image_shape)
+        if validation is not None:
+            train_split = predefined_split(Dataset(*validation[:2]))
+        if continuing:
+            self._check_network_params()
+        net = build_net(
+            self.get_params(),
+            image_shape=self.image_shape_,
+            n_classes=len(classes),
+            train_split=train_split,
+            n_train=len(y_index),
+        )
+        with seeded(seed, self.device):
+            if continuing:
+                continue_training(net, self.net_)
+            try:
+                train(net, X, y_index, epochs=1 if incremental else None)
+            except Diverged as exc:
+                raise self._divergence_error(exc) from exc
+        self._store(net, classes, rng)
         return self
+
+    def _divergence_advice(self):
+        advice = [f"a smaller learning_rate (now {self.learning_rate:g})"]
+        if self.optimizer == "sgd":
+            advice.append("optimizer='adam'")
+        if not self.standardize:
+            advice.append("standardize=True")
+        return f"Use {', or '.join(advice)}."
+
+    def _check_network_params(self):
+        """Refuse a ``partial_fit`` whose network parameters are not those
+        that built the fitted network."""
+        built = network_params(self.net_)
+        now = network_params_of(self.get_params())
+        changed = [name for name in NETWORK_PARAMS if built[name] != now[name]]
+        if changed:
+            raise ValueError(
+                "partial_fit trains the network that was fitted, built with "
+                + ", ".join(f"{name}={built[name]!r}" for name in changed)
+                + "; the parameters now say "
+                + ", ".join(f"{name}={now[name]!r}" for name in changed)
+                + ": set them back, or call fit to train a new network."
+            )
 
     # -- prediction ------------------------------------------------------------------
 
@@ -697,13 +528,19 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
         """
         from sklearn.utils import check_array
 
-        self._validate_params()
-        X = check_array(self._flatten_images(X), dtype=np.float32)
+        check_parameters(self)
+        X, input_image_shape = flatten_images(X)
+        X = check_array(X, dtype=np.float32)
+        image_shape = resolve_image_shape(
+            self, X.shape[1], input_image_shape, reset=True
+        )
         seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
-        augment = self._augmentation()
-        images = torch.from_numpy(X).reshape(len(X), 1, *_image_shape(X.shape[1]))
-        with torch.random.fork_rng(devices=[]), torch.no_grad():
-            torch.manual_seed(seed)
+        # Augment's arguments are this estimator's parameters of the same names.
+        augment = Augment(
+            **{name: getattr(self, name) for name in signature(Augment).parameters}
+        )
+        images = torch.from_numpy(X).reshape(len(X), 1, *image_shape)
+        with seeded(seed, "cpu"), torch.no_grad():
             faces = augment.train()(images)
         return faces.reshape(len(X), -1).numpy()
 
@@ -720,10 +557,13 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)
-        # Prediction-time options: set_params(test_time_flip=...) after fit counts.
-        self.net_.module_.test_time_flip = self.test_time_flip
-        self.net_.module_.test_time_crops = self.test_time_crops
-        proba = self.net_.predict_proba(X).astype(np.float64)
+        # The options of this call: set_params(test_time_flip=...) after fit counts.
+        proba = view_probabilities(
+            self.net_,
+            X,
+            test_time_crops=self.test_time_crops,
+            test_time_flip=self.test_time_flip,
+        ).astype(np.float64)
         # float32 softmax rows sum to 1 only to about 1e-7; scikit-learn's
         # metrics (log_loss) check the sums at float64 precision.
         proba /= proba.sum(axis=1, keepdims=True)

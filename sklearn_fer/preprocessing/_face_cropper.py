@@ -25,7 +25,7 @@ import numpy as np
 from sklearn.utils._param_validation import validate_parameter_constraints
 
 from ..datasets import N_PIXELS
-from ..utils._image_geometry import _crop_square, _grey, _to_uint8
+from ..utils._image_geometry import crop_square, to_grey, to_uint8
 from ..utils._sklearn_api import Interval
 
 #: The cascade file, shipped in the opencv-python(-headless) wheels.
@@ -35,7 +35,7 @@ _CASCADE_FILE = "haarcascade_frontalface_default.xml"
 _cascades = threading.local()
 
 
-def _import_cv2():
+def import_cv2():
     try:
         import cv2
     except ImportError as exc:
@@ -50,7 +50,7 @@ def _cascade():
     """The frontal-face Haar cascade of this thread, loaded on first use."""
     cascade = getattr(_cascades, "frontal_face", None)
     if cascade is None:
-        cv2 = _import_cv2()
+        cv2 = import_cv2()
         path = cv2.data.haarcascades + _CASCADE_FILE
         cascade = cv2.CascadeClassifier(path)
         if cascade.empty():
@@ -67,13 +67,11 @@ def _crop_boxes(grey, boxes, margin):
     faces = np.empty((len(boxes), N_PIXELS), dtype=np.uint8)
     for row, (x, y, w, h) in enumerate(boxes):
         side = max(w, h) * (1 + 2 * margin)
-        faces[row] = _crop_square(
-            grey, x + w / 2 - side / 2, y + h / 2 - side / 2, side
-        )
+        faces[row] = crop_square(grey, x + w / 2 - side / 2, y + h / 2 - side / 2, side)
     return faces
 
 
-def _check_boxes(boxes, shape):
+def check_boxes(boxes, shape):
     boxes = np.asarray(boxes)
     if boxes.size == 0:
         return np.zeros((0, 4))
@@ -156,8 +154,8 @@ def crop_faces(image, boxes, *, margin=0.0) -> np.ndarray:
         {"margin": margin},
         caller_name="crop_faces",
     )
-    grey = _grey(image)
-    return _crop_boxes(grey, _check_boxes(boxes, grey.shape), margin)
+    grey = to_grey(image)
+    return _crop_boxes(grey, check_boxes(boxes, grey.shape), margin)
 
 
 class FaceCrops(NamedTuple):
@@ -268,7 +266,7 @@ class FaceCropper:
         )
 
     def _detect_grey(self, grey):
-        grey = grey if grey.dtype == np.uint8 else _to_uint8(grey)
+        grey = grey if grey.dtype == np.uint8 else to_uint8(grey)
         boxes = _cascade().detectMultiScale(
             np.ascontiguousarray(grey),
             scaleFactor=float(self.scale_factor),
@@ -294,7 +292,7 @@ class FaceCropper:
             no face is found.
         """
         self._check_params()
-        return self._detect_grey(_grey(image))
+        return self._detect_grey(to_grey(image))
 
     def crop(self, images: Iterable) -> FaceCrops:
         """Find and crop the faces of several images.
@@ -324,7 +322,7 @@ class FaceCropper:
             )
         faces, image_index, boxes = [], [], []
         for index, image in enumerate(images):
-            grey = _grey(image, where=f"image {index}")
+            grey = to_grey(image, where=f"image {index}")
             found = self._detect_grey(grey)
             faces.append(_crop_boxes(grey, found, self.margin))
             image_index.append(np.full(len(found), index, dtype=np.int64))

@@ -7,7 +7,12 @@ from sklearn.utils.validation import validate_data
 
 from ..datasets import parse_pixel_rows, pixel_feature_names
 from ..utils._parallel import ordered_thread_map
-from ..utils._sklearn_api import Options, StrOptions, _fit_context, validate_params
+from ..utils._sklearn_api import (
+    Options,
+    StrOptions,
+    check_parameters,
+    fit_context,
+)
 
 #: Rows parsed per thread task.
 _BLOCK_ROWS = 1024
@@ -79,7 +84,7 @@ class FER2013Transformer(TransformerMixin, BaseEstimator):
         self.scale = scale
         self.feature_names = feature_names
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Check the parameters and record the input's columns.
 
@@ -151,7 +156,7 @@ class FER2013Transformer(TransformerMixin, BaseEstimator):
             In ``dtype``, scaled to [0, 1] unless ``scale=None``.
         """
         # Stateless: transform may come without fit, or after set_params.
-        validate_params(self)
+        check_parameters(self)
         self._check_dtype()
         if hasattr(self, "n_features_in_"):
             validate_data(self, X, skip_check_array=True, reset=False)

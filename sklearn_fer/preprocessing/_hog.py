@@ -25,7 +25,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from ..utils._parallel import run_on_ranges
-from ..utils._sklearn_api import Interval, StrOptions, _fit_context
+from ..utils._sklearn_api import Interval, StrOptions, check_parameters, fit_context
 from ._images import check_input_features, image_pair, validate_images
 
 #: Pixels per batch (about 230 faces of 48 x 48): the workspace of one thread
@@ -448,7 +448,7 @@ class HOGTransformer(TransformerMixin, BaseEstimator):
             image_pair(self.cells_per_block, "cells_per_block"),
         )
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Check the parameters against the faces' shape.
 
@@ -484,7 +484,7 @@ class HOGTransformer(TransformerMixin, BaseEstimator):
             block column, cell row, cell column, orientation).
         """
         if not hasattr(self, "image_shape_"):
-            self._validate_params()
+            check_parameters(self)
         pixels, image_shape = validate_images(self, X, reset=False)
         geometry = self._geometry(image_shape)
         _check_pixel_range(pixels, self.transform_sqrt)

@@ -1,11 +1,12 @@
-"""Faces given as flat pixel rows or as images: one validation for the image features.
+"""Faces given as flat pixel rows or as images: one rule for every estimator of faces.
 
-``HOGTransformer`` and ``PatchKMeansEncoder`` take ``(n_samples, rows * columns)``
-pixel rows (what the loader's ``data`` holds) or ``(n_samples, rows, columns)``
-images (its ``images``). Both are validated here, the same way: images are
-flattened (a view, not a copy) before scikit-learn's ``validate_data``, so
-``n_features_in_`` is always the number of pixels, and the image shape is
-resolved from the ``image_shape`` parameter, the input's shape, or a square.
+``HOGTransformer``, ``PatchKMeansEncoder`` and ``ConvNetClassifier`` take
+``(n_samples, rows * columns)`` pixel rows (what the loader's ``data`` holds)
+or ``(n_samples, rows, columns)`` images (its ``images``). They are read here,
+the same way: images are flattened (a view, not a copy) before scikit-learn's
+``validate_data``, so ``n_features_in_`` is always the number of pixels, and
+the image shape is resolved from the ``image_shape`` parameter, the input's
+shape, or a square (``resolve_image_shape``).
 """
 
 import math
@@ -68,6 +69,50 @@ def _resolve_image_shape(image_shape, n_pixels: int) -> tuple[int, int]:
     return rows, columns
 
 
+def flatten_images(X):
+    """``X`` as pixel rows, and the (rows, columns) of its images if 3-D.
+
+    Images ``(n_samples, rows, columns)`` are flattened to a view (no copy);
+    anything else is returned as it is, with None for the shape.
+    """
+    if not (hasattr(X, "iloc") or sparse.issparse(X)):
+        array = np.asarray(X) if not hasattr(X, "__array__") else X
+        if getattr(array, "ndim", None) == 3:
+            rows = np.reshape(array, (array.shape[0], array.shape[1] * array.shape[2]))
+            return rows, tuple(array.shape[1:])
+    return X, None
+
+
+def resolve_image_shape(estimator, n_pixels, input_image_shape, *, reset):
+    """The (rows, columns) of ``estimator``'s faces, by the one rule.
+
+    From the input's own shape when it held images (checked against the
+    ``image_shape`` parameter and, after ``fit``, against ``image_shape_``);
+    else ``image_shape_`` after ``fit``; else the ``image_shape`` parameter
+    (one side may be -1); else a square of ``n_pixels``, which it must be.
+    """
+    validate_image_shape_param(estimator.image_shape)
+    fitted_shape = getattr(estimator, "image_shape_", None)
+    fitted_shape = None if reset or fitted_shape is None else tuple(fitted_shape)
+    if input_image_shape is None:
+        return fitted_shape or _resolve_image_shape(estimator.image_shape, n_pixels)
+    image_shape = tuple(input_image_shape)
+    if estimator.image_shape is not None:
+        expected = _resolve_image_shape(estimator.image_shape, n_pixels)
+        if image_shape != expected:
+            raise ValueError(
+                f"X holds images of shape {image_shape}, but "
+                f"image_shape={tuple(estimator.image_shape)!r}."
+            )
+    if fitted_shape is not None and image_shape != fitted_shape:
+        raise ValueError(
+            f"X holds images of shape {image_shape}, but "
+            f"{type(estimator).__name__} was fitted on images of shape "
+            f"{fitted_shape}."
+        )
+    return image_shape
+
+
 def validate_images(estimator, X, *, reset: bool):
     """Validate faces given as pixel rows or images.
 
@@ -88,38 +133,11 @@ def validate_images(estimator, X, *, reset: bool):
     image_shape : tuple of int
         (rows, columns).
     """
-    validate_image_shape_param(estimator.image_shape)
-    input_image_shape = None
-    if not (hasattr(X, "iloc") or sparse.issparse(X)):
-        array = np.asarray(X) if not hasattr(X, "__array__") else X
-        if getattr(array, "ndim", None) == 3:
-            input_image_shape = array.shape[1:]
-            X = np.reshape(array, (array.shape[0], array.shape[1] * array.shape[2]))
+    X, input_image_shape = flatten_images(X)
     X = validate_data(estimator, X, reset=reset, dtype="numeric")
     if X.dtype.kind not in "biuf":
         raise ValueError(f"X must hold real pixel values, got dtype {X.dtype}.")
-    fitted_shape = getattr(estimator, "image_shape_", None)
-    fitted_shape = None if reset or fitted_shape is None else tuple(fitted_shape)
-    if input_image_shape is None:
-        image_shape = fitted_shape or _resolve_image_shape(
-            estimator.image_shape, X.shape[1]
-        )
-    else:
-        image_shape = tuple(input_image_shape)
-        if estimator.image_shape is not None:
-            expected = _resolve_image_shape(estimator.image_shape, X.shape[1])
-            if image_shape != expected:
-                raise ValueError(
-                    f"X holds images of shape {image_shape}, but "
-                    f"image_shape={tuple(estimator.image_shape)!r}."
-                )
-        if fitted_shape is not None and image_shape != fitted_shape:
-            raise ValueError(
-                f"X holds images of shape {image_shape}, but "
-                f"{type(estimator).__name__} was fitted on images of shape "
-                f"{fitted_shape}."
-            )
-    return X, image_shape
+    return X, resolve_image_shape(estimator, X.shape[1], input_image_shape, reset=reset)
 
 
 def check_input_features(estimator, input_features) -> None:

@@ -21,7 +21,7 @@ from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
 from ..utils._parallel import run_on_ranges
-from ..utils._sklearn_api import Interval, StrOptions, _fit_context
+from ..utils._sklearn_api import Interval, StrOptions, fit_context
 from ._images import check_input_features, image_pair, validate_images
 
 #: Added to each patch's variance before it is divided by its standard
@@ -331,7 +331,7 @@ class PatchKMeansEncoder(TransformerMixin, BaseEstimator):
                 "n_patches or fewer n_components."
             )
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Learn the whitening and the dictionary from random patches.
 
@@ -360,7 +360,7 @@ class PatchKMeansEncoder(TransformerMixin, BaseEstimator):
         self.n_patches_seen_ = len(patches)
         return self
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y=None):
         """Update the dictionary with patches of one chunk of faces.
 

@@ -23,7 +23,7 @@ N_PIXELS = IMAGE_SHAPE[0] * IMAGE_SHAPE[1]
 _LUMA = (0.299, 0.587, 0.114)
 
 
-def _image_array(image, where="image"):
+def image_array(image, where="image"):
     """``image`` as an ndarray of shape (H, W) or (H, W, 3|4), checked.
 
     Returns the array and the factor that maps its values to 0-255.
@@ -56,12 +56,12 @@ def _image_array(image, where="image"):
     )
 
 
-def _grey(image, where="image"):
+def to_grey(image, where="image"):
     """Grey levels 0-255, shape (H, W); colour by BT.601 luma.
 
     A grey uint8 image is returned as it is (no copy); others as float32.
     """
-    array, to_255 = _image_array(image, where)
+    array, to_255 = image_array(image, where)
     if array.ndim == 2 and array.dtype == np.uint8:
         return array
     if array.ndim == 2:
@@ -75,7 +75,7 @@ def _grey(image, where="image"):
     return grey
 
 
-def _to_uint8(values):
+def to_uint8(values):
     return np.clip(np.rint(values), 0, 255).astype(np.uint8)
 
 
@@ -113,14 +113,14 @@ def _resampling_weights(start, length, n_out, n_in):
     return matrix, first
 
 
-def _crop_square(grey, left, top, side):
+def crop_square(grey, left, top, side):
     """The square [left, left + side) x [top, top + side) of ``grey`` as 48 x 48."""
     rows, row0 = _resampling_weights(top, side, IMAGE_SHAPE[0], grey.shape[0])
     cols, col0 = _resampling_weights(left, side, IMAGE_SHAPE[1], grey.shape[1])
     region = grey[row0 : row0 + rows.shape[1], col0 : col0 + cols.shape[1]]
     region = region.astype(np.float32, copy=False)
     face = rows.astype(np.float32) @ region @ cols.T.astype(np.float32)
-    return _to_uint8(face).reshape(N_PIXELS)
+    return to_uint8(face).reshape(N_PIXELS)
 
 
 def crop_center(image) -> np.ndarray:
@@ -157,7 +157,7 @@ def crop_center(image) -> np.ndarray:
     >>> face.shape, int(face.reshape(48, 48)[:, 1:-1].min())
     ((2304,), 255)
     """
-    grey = _grey(image)
+    grey = to_grey(image)
     height, width = grey.shape
     side = min(height, width)
-    return _crop_square(grey, (width - side) / 2, (height - side) / 2, side)
+    return crop_square(grey, (width - side) / 2, (height - side) / 2, side)

@@ -5,7 +5,9 @@ import contextlib
 import numpy as np
 from sklearn.model_selection import StratifiedShuffleSplit
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import _check_sample_weight, column_or_1d
+from sklearn.utils.validation import column_or_1d
+
+from ._sklearn_api import check_sample_weight
 
 
 def check_label_vector(y, *, where="y"):
@@ -142,7 +144,7 @@ def check_eval_set(eval_set, classes, validate_X, *, weighted):
         )
     weight_val = None
     if weighted:
-        weight_val = _check_sample_weight(
+        weight_val = check_sample_weight(
             eval_set[2] if len(eval_set) == 3 else None,
             X_val,
             dtype=X_val.dtype,

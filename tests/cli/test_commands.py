@@ -37,6 +37,7 @@ def test_train_writes_model_and_report(softmax_file, fer_file, capsys):
     assert list(model.classes_) == list(range(7))
     assert list(model.target_names_) == list(EMOTIONS)
     assert model[-1].max_iter == 3 and model[-1].tol is None
+    assert model[-1].verbose == 0  # trained with 1; saved as a user makes it
     report = softmax_file.with_name("softmax-report")
     metrics = json.loads((report / "metrics.json").read_text())
     assert len(metrics["loss_curve"]) == 3
@@ -416,6 +417,7 @@ def test_cnn_trains_to_skops_and_evaluates(fer_file, tmp_path, capsys):
     assert main(argv) == EXIT_OK
     model = load_model(out)
     assert type(model).__name__ == "ConvNetClassifier"
+    assert model.verbose == 0  # trained with 1 or 2; saved as a user makes it
     report = tmp_path / "evaluated"
     code = main(
         [

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import sklearn_fer
-from sklearn_fer.datasets import EMOTIONS, iter_fer2013, load_fer2013
+from sklearn_fer.datasets import EMOTIONS, emotion_target, iter_fer2013, load_fer2013
 
 EMOTION_CODES = np.array([3, 0, 6, 4, 3, 1, 2, 5, 3, 6])
 USAGE = np.array(["Training"] * 6 + ["PublicTest"] * 2 + ["PrivateTest"] * 2)
@@ -507,3 +507,19 @@ def test_memory_stays_bounded_on_a_huge_field(tmp_path, faces):
     assert "line 2: 4,194,316 bytes, longer than" in long_error
     assert int(huge_peak) < 64 << 20
     assert int(long_peak) < 64 << 20
+
+
+@pytest.mark.parametrize("target", ["emotion", "happy", ["neutral", "happy", "sad"]])
+def test_emotion_target_keeps_and_labels_faces_as_load_fer2013(tmp_path, faces, target):
+    path = _write(tmp_path / "fer2013.csv", fer2013_text(faces))
+    bunch = load_fer2013(path, target=target)
+    keep, y, names = emotion_target(EMOTION_CODES, target)
+    np.testing.assert_array_equal(faces[keep], bunch.data)
+    np.testing.assert_array_equal(y, bunch.target)
+    assert names.tolist() == bunch.target_names.tolist()
+
+
+@pytest.mark.parametrize("codes", [[7], [-1], [1.5], [[1, 2]], ["3"]], ids=repr)
+def test_emotion_target_refuses_what_is_not_an_emotion_code(codes):
+    with pytest.raises(ValueError, match="emotion codes from 0 to 6"):
+        emotion_target(codes)

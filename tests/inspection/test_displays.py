@@ -159,6 +159,20 @@ def test_loss_curve_y_label_of_other_estimators_and_shared_axes(faces):
     )
 
 
+def test_loss_curve_names_what_the_estimator_says_its_loss_is():
+    from sklearn.base import BaseEstimator
+
+    class Hinge(BaseEstimator):
+        training_loss_name = "hinge loss"
+
+        def fit(self, X=None, y=None):
+            self.loss_curve_, self.validation_loss_curve_ = [2.0, 1.0], None
+            return self
+
+    display = LossCurveDisplay.from_estimator(Hinge().fit())
+    assert display.ax_.get_ylabel() == "training: hinge loss (solid)"
+
+
 def test_loss_curve_epochs_are_whole_numbers():
     display = LossCurveDisplay(loss=[5.0, 4.0, 3.5, 3.2, 3.1]).plot()
     display.figure_.canvas.draw()

@@ -646,3 +646,38 @@ def test_each_kind_of_divergence_gives_the_same_advice(dtype, penalty, reason):
     )
     with pytest.raises(ValueError, match=rf"epoch 1: {reason}\. Use a smaller eta0"):
         model.fit(X.astype(dtype), y)
+
+
+#: Values that fit refuses, set between partial_fit calls (set_params).
+INVALID_LATER = [
+    dict(eta0=-1),
+    dict(momentum=5),
+    dict(penalty="bogus"),
+    dict(alpha=-5),
+    dict(learning_rate="bogus"),
+    dict(l1_ratio=7),
+    dict(batch_size=-3),
+    dict(batch_size=0),
+    dict(power_t=np.inf),
+    dict(fit_intercept="yes"),
+    dict(random_state="abc"),
+]
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+@pytest.mark.parametrize("params", INVALID_LATER, ids=lambda p: repr(p)[1:-1])
+def test_every_partial_fit_call_validates_the_parameters(
+    Estimator, params, breast_cancer
+):
+    X, y = breast_cancer
+    model = Estimator(random_state=0).partial_fit(X, y, classes=[0, 1])
+    before = _pickled(model)
+    (name,) = params
+    model.set_params(**params)
+    with pytest.raises(
+        ValueError, match=f"The '{name}' parameter of {Estimator.__name__}"
+    ):
+        model.partial_fit(X, y)
+    model.set_params(**{name: Estimator().get_params()[name]})
+    model.set_params(random_state=0)
+    assert _pickled(model) == before

@@ -4,6 +4,7 @@ import copy
 import io
 import json
 import pickle
+import zipfile
 
 import numpy as np
 import pytest
@@ -17,6 +18,8 @@ from skorch.exceptions import DeviceWarning  # noqa: E402
 
 from sklearn_fer.datasets import make_faces  # noqa: E402
 from sklearn_fer.neural_network import ConvNetClassifier  # noqa: E402
+from sklearn_fer.neural_network._module import FaceConvNet  # noqa: E402
+from sklearn_fer.neural_network._net import build_net  # noqa: E402
 from sklearn_fer.utils import load_model, save_model  # noqa: E402
 
 SMALL = dict(channels=(4, 8), hidden_units=8, batch_size=32, random_state=0)
@@ -63,7 +66,8 @@ def test_training_goes_on_after_loading(model, faces, format, tmp_path):
     path = save_model(model, tmp_path / "cnn.skops", format=format)
     loaded = load_model(path, format=format)
     for net in (loaded, model):
-        torch.manual_seed(1)  # the same shuffling, dropout and augmentation
+        # The same shuffling, dropout and augmentation: random_state's
+        # generator, saved with the model.
         net.partial_fit(X[:100], y[:100])
     # Adam's moments, the epoch count and the cosine schedule came back too.
     assert loaded.net_.history[:, "event_lr"] == model.net_.history[:, "event_lr"]
@@ -88,71 +92,15 @@ def test_the_network_it_was_trained_as_comes_back(model, faces, tmp_path):
 def test_a_network_pickled_by_an_earlier_version_still_loads(
     model, faces, tmp_path, monkeypatch
 ):
-    # Before the network was packed, a pickle held the skorch net itself.
+    # Before the network was packed, a pickle held the skorch net itself
+    # (model_files/ has one pickled by that version; this one has crops,
+    # views and the weight average).
     with monkeypatch.context() as patch:
         patch.setattr(ConvNetClassifier, "__getstate__", BaseEstimator.__getstate__)
         path = save_model(model, tmp_path / "old.pkl", format="pickle")
     loaded = load_model(path, format="pickle")
     np.testing.assert_array_equal(
         loaded.predict_proba(faces[2]), model.predict_proba(faces[2])
-    )
-
-
-def test_a_network_pickled_before_crops_and_averaging_still_loads(
-    faces, tmp_path, monkeypatch
-):
-    X, y, X_test, _ = faces
-    params = dict(crop_size=None, ema_decay=None, test_time_flip=False, **SMALL)
-    model = ConvNetClassifier(max_epochs=1, **params).fit(X, y)
-    expected = model.predict_proba(X_test)
-    # The earliest pickles held the skorch net, whose module, augmentation
-    # and parameters knew nothing of crops, views or averaging.
-    old = copy.copy(model)
-    module, net = old.net_.module_, old.net_
-    for name in ("crop_size", "ema_decay", "erasing", "test_time_crops"):
-        del old.__dict__[name]
-    del module.__dict__["crop_shape"], module.__dict__["test_time_crops"]
-    del module.__dict__["average"]  # None: no submodule
-    del module.augment.__dict__["crop_size"], module.augment.__dict__["erasing"]
-    for name in ("crop_size", "ema_decay", "test_time_crops"):
-        del net.__dict__[f"module__{name}"]
-    with monkeypatch.context() as patch:
-        patch.setattr(ConvNetClassifier, "__getstate__", BaseEstimator.__getstate__)
-        path = save_model(old, tmp_path / "old.pkl", format="pickle")
-    loaded = load_model(path, format="pickle")
-    np.testing.assert_array_equal(loaded.predict_proba(X_test), expected)
-    again = load_model(save_model(loaded, tmp_path / "again.skops"))
-    np.testing.assert_array_equal(again.predict_proba(X_test), expected)
-    assert loaded.partial_fit(X, y).n_iter_ == 2
-
-
-def test_a_model_saved_before_crops_and_averaging_loads_as_it_was(faces, tmp_path):
-    X, y, X_test, _ = faces
-    params = dict(crop_size=None, ema_decay=None, test_time_flip=False, **SMALL)
-    model = ConvNetClassifier(max_epochs=1, **params).fit(X, y)
-    # What the sklearn-fer of 2026-11 pickled: neither the estimator nor its
-    # network knew these parameters.
-    added = ["crop_size", "ema_decay", "erasing", "test_time_crops"]
-    state = model.__getstate__()
-    net_params = json.loads(state["net_"]["params"])
-    for name in added:
-        del state[name]
-        net_params.pop(name, None)
-    state["net_"] = {**state["net_"], "params": json.dumps(net_params)}
-    old = ConvNetClassifier.__new__(ConvNetClassifier)
-    old.__setstate__(state)
-    assert {name: old.get_params()[name] for name in added} == {
-        "crop_size": None,
-        "ema_decay": None,
-        "erasing": 0.0,
-        "test_time_crops": 1,
-    }
-    np.testing.assert_array_equal(
-        old.predict_proba(X_test), model.predict_proba(X_test)
-    )
-    path = save_model(old, tmp_path / "old.skops")
-    np.testing.assert_array_equal(
-        load_model(path).predict_proba(X_test), model.predict_proba(X_test)
     )
 
 
@@ -180,10 +128,81 @@ class _Touch:
         return (open, (self.marker, "w"))
 
 
-def _tensors(module=None, optimizer=None, **extra):
+def _tensors(module=None, optimizer=None, legacy=False, **extra):
     buffer = io.BytesIO()
-    torch.save({"module": module, "optimizer": optimizer, **extra}, buffer)
+    torch.save(
+        {"module": module, "optimizer": optimizer, **extra},
+        buffer,
+        _use_new_zipfile_serialization=not legacy,
+    )
     return buffer.getvalue()
+
+
+def _strided(n_stored, shape, strides):
+    """A tensor of ``shape`` and ``strides`` over ``n_stored`` stored numbers."""
+    return torch.zeros(n_stored).as_strided(shape, strides)
+
+
+def _undersized(n):
+    """A tensor of ``n`` numbers whose storage holds one: torch.save keeps it so."""
+    tensor = torch.zeros(n)
+    tensor.untyped_storage().resize_(4)
+    return tensor
+
+
+def _stride_zero(tensor):
+    """A tensor of ``tensor``'s shape, all strides 0, over one number."""
+    return _strided(1, tensor.shape, (0,) * tensor.dim())
+
+
+def _inf(n):
+    return torch.full((n,), np.inf)
+
+
+def _deflated(data):
+    """The zip archive ``data`` with its members deflated."""
+    source, deflated = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(deflated, "w", zipfile.ZIP_DEFLATED) as archive:
+        for member in source.infolist():
+            archive.writestr(member.filename, source.read(member.filename))
+    return deflated.getvalue()
+
+
+def _moment(key, edit):
+    """Edit the optimizer's ``key`` moment of the first weight."""
+
+    def edit_tensors(tensors):
+        state = tensors["optimizer"]["state"]
+        state[0] = {**state[0], key: edit(state[0][key].clone())}
+        return _tensors(**tensors)
+
+    return edit_tensors
+
+
+def _stride_zero_weights_for(**params):
+    """Every weight of the network ``params`` build, of stride 0 over one number:
+    the shapes pass, in a file of a few kilobytes."""
+
+    def edit(tensors):
+        model = ConvNetClassifier(**{**SMALL, **params})
+        net = build_net(
+            model.get_params(),
+            image_shape=(48, 48),
+            n_classes=3,
+            train_split=None,
+            n_train=0,
+        )
+        with torch.device("meta"):
+            shapes = FaceConvNet(**net.get_params_for("module")).state_dict()
+        module = {
+            name: _stride_zero(
+                torch.zeros(meta.shape, dtype=meta.dtype, device="meta")
+            ).to("cpu")
+            for name, meta in shapes.items()
+        }
+        return _tensors(module, tensors["optimizer"])
+
+    return edit
 
 
 def _unpacked(model):
@@ -202,8 +221,8 @@ def _file(model, tmp_path, format="skops", **edits):
             packed[key] = json.dumps(edit(value))
         elif key == "tensors":
             packed[key] = edit(tensors)
-        elif key == "packed":
-            edit(packed)
+        elif key in ("packed", "state"):
+            edit(packed if key == "packed" else state)
         else:
             state[key] = edit(state[key])
     forged = ConvNetClassifier.__new__(ConvNetClassifier)
@@ -240,7 +259,9 @@ def test_tensors_that_would_unpickle_a_payload_are_refused(fitted, format, tmp_p
         path = _file(fitted, tmp_path, format=format, tensors=edit)
         with pytest.raises(ValueError, match="cnn.skops could not be") as info:
             load_model(path, format=format)
-        assert info.match("net_'s tensors cannot be read"), case
+        assert info.match("net_'s tensors (cannot be read|are not the zip archive)"), (
+            case
+        )
         assert not marker.exists(), case
 
 
@@ -287,11 +308,74 @@ HOSTILE = {
     ),
     "a huge network the weights do not fit": (
         dict(params=_set(hidden_units=10**9, channels=[10**6] * 2)),
-        "do not fit the network|weight 'features.0.weight' is of shape",
+        r"a network of [\d,]+ weights; sklearn-fer loads networks of at most",
     ),
-    "a network that cannot be built": (
+    "a network over the cap, its weights (and averages) counted": (
+        dict(params=_set(hidden_units=30_000)),
+        r"a network of [\d,]+ weights; sklearn-fer loads networks of at most",
+    ),
+    "a million convolutions": (
+        dict(params=_set(convs_per_block=[10**6, 1])),
+        "a network of 1000001 convolutions",
+    ),
+    "a weight of stride 0 over one number": (
+        dict(tensors=_weight("classifier.6.bias", _strided(1, (3,), (0,)))),
+        r"weight 'classifier.6.bias' is not a dense tensor filling its storage",
+    ),
+    "weights of stride 0 shaped for a huge network": (
+        dict(
+            params=_set(hidden_units=10**6),
+            tensors=_stride_zero_weights_for(hidden_units=10**6),
+        ),
+        "is not a dense tensor filling its storage",
+    ),
+    "a weight of overlapping strides": (
+        dict(tensors=_weight("classifier.6.weight", _strided(10, (3, 8), (1, 1)))),
+        r"weight 'classifier.6.weight' is not a dense tensor",
+    ),
+    "a transposed weight": (
+        dict(tensors=_weight("classifier.6.weight", torch.zeros(8, 3).t())),
+        r"weight 'classifier.6.weight' is not a dense tensor",
+    ),
+    "a weight larger than its storage": (
+        dict(tensors=_weight("classifier.6.bias", _undersized(3))),
+        "net_'s tensors cannot be read",
+    ),
+    "a weight that is not a number": (
+        dict(tensors=_weight("classifier.6.bias", torch.tensor([0.0, np.nan, 0.0]))),
+        r"weight 'classifier.6.bias' has non-finite values",
+    ),
+    "an infinite average": (
+        dict(tensors=_weight("average.average_classifier_6_bias", _inf(3))),
+        r"weight 'average.average_classifier_6_bias' has non-finite values",
+    ),
+    "an infinite moment of the optimizer": (
+        dict(tensors=_moment("exp_avg_sq", lambda value: value.fill_(np.inf))),
+        r"optimizer state 'exp_avg_sq' of weight 0 has non-finite values",
+    ),
+    "a moment of the optimizer of stride 0": (
+        dict(
+            tensors=_moment(
+                "exp_avg", lambda value: _strided(1, value.shape, (0,) * value.dim())
+            )
+        ),
+        r"optimizer state 'exp_avg' of weight 0 is not a dense tensor",
+    ),
+    "a deflated archive": (
+        dict(tensors=lambda t: _deflated(_tensors(**t))),
+        "net_'s tensors hold compressed members",
+    ),
+    "torch's legacy format": (
+        dict(tensors=lambda t: _tensors(**t, legacy=True)),
+        "net_'s tensors are not the zip archive torch.save writes",
+    ),
+    "channels that are not counts": (
         dict(params=_set(channels=["a", "b"])),
-        "net_'s parameters do not build a network",
+        "'channels' parameter of ConvNetClassifier must be a non-empty",
+    ),
+    "a count of convolutions for a block that is not there": (
+        dict(params=_set(convs_per_block=[1, 1, 1])),
+        "convs_per_block has 3 entries but channels has 2 blocks",
     ),
     "an invalid parameter": (
         dict(params=_set(dropout=5.0)),
@@ -306,8 +390,20 @@ HOSTILE = {
         "'optimizer' parameter of ConvNetClassifier must be",
     ),
     "a newer layout": (
-        dict(packed=lambda packed: packed.update(format=2)),
-        "net_ was saved in layout 2",
+        dict(packed=lambda packed: packed.update(format=3)),
+        "net_ was saved in layout 3",
+    ),
+    "an older layout that is not one": (
+        dict(packed=lambda packed: packed.update(format=0)),
+        "net_ was saved in layout 0",
+    ),
+    "augmentation in the network's params": (
+        dict(params=_set(flip=False)),
+        "net_'s params name",
+    ),
+    "a parameter of the estimator missing": (
+        dict(state=lambda state: state.pop("erasing")),
+        r"parameters \['erasing'\] are missing",
     ),
     "params that are not JSON": (
         dict(packed=lambda packed: packed.update(params="{channels")),
