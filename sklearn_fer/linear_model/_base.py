@@ -35,6 +35,7 @@ from ._sgd import (
     StoppingRule,
     TrainingHistory,
     WeightedData,
+    check_weight_sum,
     raw_scores,
     train,
 )
@@ -96,7 +97,7 @@ class BaseSGDLinearClassifier(ClassifierMixin, BaseEstimator):
         "tol": [Interval(Real, 0, None, closed="left"), None],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
-        "eta0": [Interval(Real, 0, None, closed="neither")],
+        "eta0": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
         "power_t": [Interval(Real, 0, None, closed="left")],
         "momentum": [Interval(Real, 0, 1, closed="left")],
         "nesterov": ["boolean"],
@@ -120,7 +121,7 @@ class BaseSGDLinearClassifier(ClassifierMixin, BaseEstimator):
         tol=None,
         batch_size=128,
         learning_rate="invscaling",
-        eta0=0.01,
+        eta0="auto",
         power_t=0.5,
         momentum=0.9,
         nesterov=False,
@@ -209,17 +210,14 @@ class BaseSGDLinearClassifier(ClassifierMixin, BaseEstimator):
         sample_weight = _check_sample_weight(
             sample_weight, X, dtype=X.dtype, ensure_non_negative=True
         )
+        # In float64, so that weights beyond float32 are named, not cast to inf.
         per_class = self._class_weight(
-            classes, y_index, X.dtype, incremental=incremental
+            classes, y_index, np.float64, incremental=incremental
         )
         if per_class is not None:
             sample_weight = sample_weight * per_class[y_index]
-            if not sample_weight.sum() > 0:
-                raise ValueError(
-                    "The sample weights times class_weight are all zero: there "
-                    "is nothing to fit."
-                )
-        return sample_weight
+        check_weight_sum(sample_weight, X.dtype, class_weighted=per_class is not None)
+        return sample_weight.astype(X.dtype, copy=False)
 
     # -- training -------------------------------------------------------------
 
@@ -291,10 +289,14 @@ class BaseSGDLinearClassifier(ClassifierMixin, BaseEstimator):
         )
         return DIVERGENCE_FACTOR * float(uniform[0])
 
-    def _divergence_error(self, diverged):
+    def _divergence_error(self, diverged, optimizer):
+        if self.eta0 == "auto":
+            eta0 = f"'auto', which chose {optimizer.initial_step:.3g}"
+        else:
+            eta0 = f"{self.eta0:g}"
         return ValueError(
             f"{type(self).__name__} diverged at epoch {diverged.epoch}: "
-            f"{diverged.reason}. Use a smaller eta0 (now {self.eta0:g}), "
+            f"{diverged.reason}. Use a smaller eta0 (now {eta0}), "
             "learning_rate='adaptive', or standardize the inputs (for example "
             "with StandardScaler)."
         )
@@ -342,7 +344,7 @@ class BaseSGDLinearClassifier(ClassifierMixin, BaseEstimator):
                 verbose=self.verbose,
             )
         except Diverged as exc:
-            raise self._divergence_error(exc) from exc
+            raise self._divergence_error(exc, optimizer) from exc
         if stopping is not None and stopping.tol is not None and not converged:
             warnings.warn(
                 f"{type(self).__name__} reached max_iter={self.max_iter} epochs "
@@ -366,6 +368,7 @@ class BaseSGDLinearClassifier(ClassifierMixin, BaseEstimator):
         self.best_iteration_ = history.best_iteration
         self.n_iter_ = len(history.loss)
         self.t_ = optimizer.t
+        self.eta0_ = optimizer.initial_step
 
     @_fit_context(prefer_skip_nested_validation=True)
     @_unchanged_on_error
