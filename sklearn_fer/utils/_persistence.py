@@ -5,6 +5,13 @@ from pathlib import Path
 
 from ._files import atomic_write
 from ._fitted_state import check_loaded_model
+from ._skops_files import (
+    UnsafeModelFile,
+    all_type_names,
+    construct,
+    node_tree,
+    read_members,
+)
 
 FORMATS = ("skops", "pickle")
 
@@ -28,6 +35,33 @@ TRUSTED_TYPES = (
     # Fitted state of the SGD estimators (partial_fit goes on from it).
     "sklearn_fer.linear_model._sgd.SGDOptimizer",
     "sklearn_fer.linear_model._sgd.TrainingHistory",
+)
+#: Every type a file that sklearn-fer writes holds: its own (TRUSTED_TYPES),
+#: the pipeline and scaler the command line saves them in, the k-means of
+#: PatchKMeansEncoder, NumPy arrays, their scalar types and random states, and
+#: plain containers. A file naming anything else is refused without
+#: ``trust=True``, also the many types that skops trusts by default: NumPy and
+#: SciPy functions, and scikit-learn estimators whose compiled code trusts
+#: their arrays (an SVC with a narrowed ``_dual_coef_`` makes libsvm read out
+#: of bounds). The estimators listed here are checked at load
+#: (``check_loaded_model``) against what their compiled code reads.
+#: tests/utils/test_persistence.py lists the types of every model the package
+#: saves and fails while one is missing here or listed but never written.
+ALLOWED_TYPES = (
+    *TRUSTED_TYPES,
+    "sklearn.pipeline.Pipeline",
+    "sklearn.preprocessing._data.StandardScaler",
+    "sklearn.cluster._kmeans.MiniBatchKMeans",
+    "numpy.ndarray",
+    "numpy.float32",
+    "numpy.float64",
+    "numpy.uint8",
+    "numpy.random.mtrand.RandomState",
+    "builtins.bytes",
+    "builtins.dict",
+    "builtins.list",
+    "builtins.str",
+    "builtins.tuple",
 )
 
 
@@ -99,13 +133,21 @@ def save_model(model, path, *, format: str = "skops") -> Path:
 def load_model(path, *, format: str | None = None, trust: bool = False):
     """Load a model saved by :func:`save_model`, checking it first.
 
-    A skops file is read as data: before any object is created, every type it
-    names is compared with the types skops trusts (scikit-learn's estimators,
-    NumPy arrays, plain containers) and sklearn-fer's estimators and their
-    fitted state; a file naming anything else (a function, a class from
-    another package) is refused unless ``trust=True``. Once loaded, the model
-    must be an estimator whose fitted arrays agree with each other (the width
-    of ``coef_`` with ``n_features_in_``, its rows with ``classes_``...).
+    A skops file is read as data. Before anything is decompressed, the sizes
+    its zip declares must stay under caps far above what sklearn-fer writes
+    (a file of a few hundred kB cannot make the loader allocate gigabytes).
+    Before any object is created, every type it names is compared with the
+    types of the files sklearn-fer writes: its estimators and their fitted
+    state, the pipeline and scaler the command line saves them in, NumPy
+    arrays, plain containers. A file naming anything else (a function, a
+    class from another package, another scikit-learn estimator) is refused
+    unless ``trust=True``. Once loaded, the model must be an estimator whose
+    fitted arrays agree with each other (the width of ``coef_`` with
+    ``n_features_in_``, its rows with ``classes_``, a scaler's positive
+    ``scale_``...), with printable labels, and every estimator wherever the
+    file holds it is checked; without ``trust``, the file must also have the
+    shapes sklearn-fer writes (estimators as pipeline steps or attributes,
+    not inside other containers).
 
     Read more in the :ref:`User Guide <model_files>`.
 
@@ -118,9 +160,9 @@ def load_model(path, *, format: str | None = None, trust: bool = False):
         unless ``format='pickle'`` is given explicitly, since loading a pickle
         can run any code: giving it is trusting the file.
     trust : bool, default=False
-        Load a skops file that holds other types too. Such a file may call
-        any function it names while loading: only for files from a source
-        you trust.
+        Load a skops file that holds other types too (for example a
+        scikit-learn model of your own). Such a file may call any function it
+        names while loading: only for files from a source you trust.
 
     Returns
     -------
@@ -131,12 +173,13 @@ def load_model(path, *, format: str | None = None, trust: bool = False):
     FileNotFoundError
         No file at ``path``.
     ValueError
-        A type that is not trusted (named in the message), a pickle file
-        without ``format='pickle'``, a file that is not a model file or is
-        damaged, something other than an estimator, an estimator whose fitted
-        arrays do not fit together (the attribute is named), or a file that
-        another version of sklearn-fer or scikit-learn wrote and this one
-        cannot read. The message names the file.
+        A type that is not trusted (named in the message), a skops file whose
+        members are too large or too compressed, a pickle file without
+        ``format='pickle'``, a file that is not a model file or is damaged,
+        something other than an estimator, an estimator whose fitted arrays
+        do not fit together (the attribute is named), or a file that another
+        version of sklearn-fer or scikit-learn wrote and this one cannot
+        read. The message names the file.
 
     See Also
     --------
@@ -147,13 +190,15 @@ def load_model(path, *, format: str | None = None, trust: bool = False):
     >>> import tempfile, pathlib
     >>> from sklearn.dummy import DummyClassifier
     >>> from sklearn.preprocessing import FunctionTransformer
+    >>> from sklearn_fer.linear_model import SGDSoftmaxRegression
     >>> from sklearn_fer.utils import load_model, save_model
     >>> folder = pathlib.Path(tempfile.mkdtemp())
-    >>> model = DummyClassifier().fit([[0], [1]], ["sad", "happy"])
-    >>> load_model(save_model(model, folder / "dummy.skops")).predict([[2]])
+    >>> model = SGDSoftmaxRegression().fit([[0], [1]], ["sad", "happy"])
+    >>> load_model(save_model(model, folder / "softmax.skops")).predict([[2]])
     array(['happy'], dtype='<U5')
 
-    A file that names a function is refused before anything is created:
+    A file that names a function is refused before anything is created, and
+    so is a scikit-learn model, unless you trust it:
 
     >>> import os
     >>> path = save_model(FunctionTransformer(os.getcwd), folder / "f.skops")
@@ -161,6 +206,14 @@ def load_model(path, *, format: str | None = None, trust: bool = False):
     Traceback (most recent call last):
     ...
     ValueError: ...f.skops holds types that are neither ...getcwd'].... Loading...
+    >>> model = DummyClassifier().fit([[0], [1]], ["sad", "happy"])
+    >>> path = save_model(model, folder / "dummy.skops")
+    >>> load_model(path)
+    Traceback (most recent call last):
+    ...
+    ValueError: ...dummy.skops holds types ...['sklearn.dummy.DummyClassifier']...
+    >>> load_model(path, trust=True).predict([[2]])
+    array(['happy'], dtype='<U5')
 
     A pickle file is loaded only when the format is given:
 
@@ -189,7 +242,9 @@ def load_model(path, *, format: str | None = None, trust: bool = False):
         model = _load_skops(path, trust)
     else:
         raise ValueError(f"format={format!r}: use one of {list(FORMATS)}.")
-    check_loaded_model(model, path)
+    # A trusted file (a pickle, or trust=True) may hold what sklearn-fer
+    # never writes; its estimators are checked all the same.
+    check_loaded_model(model, path, strict=format == "skops" and not trust)
     return model
 
 
@@ -206,25 +261,29 @@ def _load_pickle(path):
 
 
 def _load_skops(path, trust):
-    import skops.io
-
     try:
+        # Sizes checked before anything is decompressed; each member read once.
+        members = read_members(path)
         # Reads schema.json into nodes: imports and creates nothing.
-        found = skops.io.get_untrusted_types(file=path)
+        tree = node_tree(members)
+        found = all_type_names(tree)
+    except UnsafeModelFile as exc:
+        raise ValueError(f"{path} is refused before loading: {exc}.") from exc
     except Exception as exc:
         raise ValueError(
             f"{path} is not a readable skops file ({type(exc).__name__}: {exc})."
         ) from exc
-    refused = sorted(set(found) - set(TRUSTED_TYPES))
+    refused = sorted(set(found) - set(ALLOWED_TYPES))
     if refused and not trust:
         raise ValueError(
-            f"{path} holds types that are neither scikit-learn's nor "
-            f"sklearn-fer's estimators (or their fitted state): {refused}. "
-            "Loading could call them with arguments from the file; load it with "
-            "trust=True (--trust) only if you trust where it comes from."
+            f"{path} holds types that are neither sklearn-fer's estimators nor "
+            "what their files hold (a pipeline, a scaler, arrays): "
+            f"{refused}. Loading could call them with arguments from the file; "
+            "load it with trust=True (--trust) only if you trust where it comes "
+            "from."
         )
     try:
-        return skops.io.load(path, trusted=found)
+        return construct(tree, found)
     except Exception as exc:
         raise ValueError(
             f"{path} could not be loaded ({type(exc).__name__}: {exc}): it is "

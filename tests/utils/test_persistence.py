@@ -2,6 +2,7 @@
 
 import importlib
 import inspect
+import io
 import pkgutil
 import warnings
 
@@ -23,7 +24,8 @@ from sklearn_fer.preprocessing import (
     PatchKMeansEncoder,
 )
 from sklearn_fer.utils import load_model, save_model
-from sklearn_fer.utils._persistence import TRUSTED_TYPES
+from sklearn_fer.utils._persistence import ALLOWED_TYPES, TRUSTED_TYPES
+from sklearn_fer.utils._skops_files import all_type_names, node_tree, read_members
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +79,11 @@ def _softmax_pipeline(X, y):
 
 def _transformer(X, y):
     frame = _pixel_frame(X[:5])
-    return FER2013Transformer(feature_names="row_col").fit(frame), frame
+    # uint8: the dtype parameter names numpy.uint8 in the file.
+    transformer = FER2013Transformer(
+        feature_names="row_col", dtype=np.uint8, scale=None
+    )
+    return transformer.fit(frame), frame
 
 
 def _convnet(X, y):
@@ -156,26 +162,34 @@ def test_every_public_estimator_is_saved_here():
     assert not missing, f"add a fitted {missing} to SAVED_MODELS (and TRUSTED_TYPES)"
 
 
+def _all_types(model):
+    """Every type the skops file of ``model`` names, trusted by skops or not."""
+    members = read_members(io.BytesIO(skops.io.dumps(model)))
+    return set(all_type_names(node_tree(members)))
+
+
 @pytest.mark.parametrize("name", SAVED_MODELS)
-def test_saved_models_hold_only_trusted_types_and_load_the_same(name, fitted, tmp_path):
+def test_saved_models_hold_only_allowed_types_and_load_the_same(name, fitted, tmp_path):
     model, X = fitted(name)
     path = save_model(model, tmp_path / "model.skops")
     untrusted = skops.io.get_untrusted_types(file=path)
     assert set(untrusted) <= set(TRUSTED_TYPES), "a fitted type is not in TRUSTED_TYPES"
+    assert _all_types(model) <= set(ALLOWED_TYPES), "a type is not in ALLOWED_TYPES"
     loaded = load_model(path)
     np.testing.assert_array_equal(_outputs(loaded, X), _outputs(model, X))
 
 
-def test_every_trusted_type_is_saved_by_some_estimator(fitted):
+def test_every_allowed_type_is_saved_by_some_estimator(fitted):
     seen = set()
     for name in SAVED_MODELS:
         try:
             model, _ = fitted(name)
         except pytest.skip.Exception:
             continue
-        seen.update(skops.io.get_untrusted_types(data=skops.io.dumps(model)))
-    missing = {name for name in TRUSTED_TYPES if name not in seen}
+        seen.update(_all_types(model))
+    missing = {name for name in ALLOWED_TYPES if name not in seen}
     if importlib.util.find_spec("torch") is None:
+        missing -= {"builtins.bytes"}
         missing = {name for name in missing if ".neural_network." not in name}
     assert not missing, f"no saved model holds {missing}: remove them from the list"
 
@@ -224,10 +238,16 @@ def test_unknown_format(tmp_path):
 def test_trust_loads_foreign_types(tmp_path):
     from sklearn.preprocessing import FunctionTransformer
 
+    # A ufunc and a scikit-learn transformer: both trusted by skops, neither
+    # written by sklearn-fer.
     path = save_model(FunctionTransformer(np.negative), tmp_path / "f.skops")
-    assert load_model(path).func is np.negative  # a ufunc: trusted by skops
+    with pytest.raises(
+        ValueError, match=r"\['numpy.negative', 'sklearn.preprocessing.*Transformer'\]"
+    ):
+        load_model(path)
+    assert load_model(path, trust=True).func is np.negative
     path = save_model(FunctionTransformer(inspect.isclass), tmp_path / "g.skops")
-    with pytest.raises(ValueError, match=r"\['inspect.isclass'\].*trust=True"):
+    with pytest.raises(ValueError, match=r"'inspect.isclass'.*trust=True"):
         load_model(path)
     assert load_model(path, trust=True).func is inspect.isclass
 
