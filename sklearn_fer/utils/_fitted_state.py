@@ -25,8 +25,6 @@ from numbers import Integral
 import numpy as np
 from sklearn.base import BaseEstimator, is_classifier
 
-from ._pipeline import final_step
-
 #: Fitted attributes holding one value per input feature (last axis): a
 #: narrower one would fail in a matrix product, or worse.
 _PER_FEATURE = ("feature_names_in_", "mean_", "var_", "scale_")
@@ -92,10 +90,12 @@ def check_loaded_classifier(model, source):
     The command line's ``evaluate`` and ``predict`` need one: a file holding a
     scaler or a transformer alone would fail at its first ``classes_``.
     """
-    estimator = final_step(model)
+    estimator = _final_estimator(model)
     if not (is_classifier(estimator) and hasattr(estimator, "classes_")):
         described = type(estimator).__name__
-        if estimator is not model:
+        if estimator is None:
+            described = f"{type(model).__name__} of malformed steps"
+        elif estimator is not model:
             described = f"{type(model).__name__} ending in {described}"
         raise ValueError(
             f"{source} holds a {described}, not a classifier: evaluate and "
