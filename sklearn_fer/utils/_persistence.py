@@ -10,6 +10,7 @@ from ._skops_files import (
     all_type_names,
     construct,
     node_tree,
+    node_types,
     read_members,
 )
 
@@ -36,33 +37,37 @@ TRUSTED_TYPES = (
     "sklearn_fer.linear_model._sgd.SGDOptimizer",
     "sklearn_fer.linear_model._sgd.TrainingHistory",
 )
-#: Every type a file that sklearn-fer writes holds: its own (TRUSTED_TYPES),
-#: the pipeline and scaler the command line saves them in, the k-means of
-#: PatchKMeansEncoder, NumPy arrays, their scalar types and random states, and
-#: plain containers. A file naming anything else is refused without
-#: ``trust=True``, also the many types that skops trusts by default: NumPy and
-#: SciPy functions, and scikit-learn estimators whose compiled code trusts
-#: their arrays (an SVC with a narrowed ``_dual_coef_`` makes libsvm read out
-#: of bounds). The estimators listed here are checked at load
-#: (``check_loaded_model``) against what their compiled code reads.
-#: tests/utils/test_persistence.py lists the types of every model the package
+#: Every type a file that sklearn-fer writes holds, by the kind of skops node
+#: that creates it: its own classes (TRUSTED_TYPES), the pipeline and scaler
+#: the command line saves them in and the k-means of PatchKMeansEncoder, all
+#: created empty and given their state (ObjectNode, never called with
+#: arguments from the file); NumPy arrays (read with allow_pickle=False) and
+#: scalars; random states; plain containers; and the types handed back as
+#: they are (str for the keys of dicts, the dtypes of FER2013Transformer's
+#: ``dtype``). A file holding anything else is refused without
+#: ``trust=True``: also the many types that skops trusts by default (NumPy and
+#: SciPy functions; scikit-learn estimators, whose compiled code trusts their
+#: arrays: an SVC with a narrowed ``_dual_coef_`` makes libsvm read out of
+#: bounds), and the types listed here in other nodes (``bytes`` or
+#: ``numpy.ndarray`` *called* with a size from the file would allocate it).
+#: tests/utils/test_persistence.py lists the nodes of every model the package
 #: saves and fails while one is missing here or listed but never written.
-ALLOWED_TYPES = (
-    *TRUSTED_TYPES,
-    "sklearn.pipeline.Pipeline",
-    "sklearn.preprocessing._data.StandardScaler",
-    "sklearn.cluster._kmeans.MiniBatchKMeans",
-    "numpy.ndarray",
-    "numpy.float32",
-    "numpy.float64",
-    "numpy.uint8",
-    "numpy.random.mtrand.RandomState",
-    "builtins.bytes",
-    "builtins.dict",
-    "builtins.list",
-    "builtins.str",
-    "builtins.tuple",
-)
+ALLOWED_NODES = {
+    "ObjectNode": (
+        *TRUSTED_TYPES,
+        "sklearn.pipeline.Pipeline",
+        "sklearn.preprocessing._data.StandardScaler",
+        "sklearn.cluster._kmeans.MiniBatchKMeans",
+    ),
+    "NdArrayNode": ("numpy.ndarray", "numpy.float32", "numpy.float64"),
+    "RandomStateNode": ("numpy.random.mtrand.RandomState",),
+    "DictNode": ("builtins.dict",),
+    "ListNode": ("builtins.list",),
+    "TupleNode": ("builtins.tuple",),
+    "BytesNode": ("builtins.bytes",),
+    "TypeNode": ("builtins.str", "numpy.float32", "numpy.float64", "numpy.uint8"),
+}
+ALLOWED_TYPES = frozenset(name for names in ALLOWED_NODES.values() for name in names)
 
 
 def save_model(model, path, *, format: str = "skops") -> Path:
@@ -267,13 +272,21 @@ def _load_skops(path, trust):
         # Reads schema.json into nodes: imports and creates nothing.
         tree = node_tree(members)
         found = all_type_names(tree)
+        nodes = node_types(tree)
     except UnsafeModelFile as exc:
         raise ValueError(f"{path} is refused before loading: {exc}.") from exc
     except Exception as exc:
         raise ValueError(
             f"{path} is not a readable skops file ({type(exc).__name__}: {exc})."
         ) from exc
-    refused = sorted(set(found) - set(ALLOWED_TYPES))
+    refused = sorted(
+        (set(found) - ALLOWED_TYPES)
+        | {
+            f"{name} ({kind})" if name in ALLOWED_TYPES else name
+            for kind, name in nodes
+            if name not in ALLOWED_NODES.get(kind, ())
+        }
+    )
     if refused and not trust:
         raise ValueError(
             f"{path} holds types that are neither sklearn-fer's estimators nor "

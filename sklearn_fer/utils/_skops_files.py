@@ -12,12 +12,15 @@ things are checked before any object is created:
    bounded chunks (a member that decompresses beyond its declared size is
    refused as it is read), and a member that two nodes would read is refused:
    skops writes each array once and refers to it again by ``__id__``.
-2. **Every type, not only the untrusted ones.** skops trusts many types by
-   default (every scikit-learn estimator, NumPy and SciPy functions), and a
-   trusted scikit-learn type with inconsistent arrays can make compiled code
-   read out of bounds (an ``SVC`` whose ``_dual_coef_`` is narrower than its
-   support vectors). The names of *all* the types are listed, by skops's own
-   audit run with nothing trusted, and compared with the caller's allowlist.
+2. **Every type, not only the untrusted ones, and what is done with it.**
+   skops trusts many types by default (every scikit-learn estimator, NumPy
+   and SciPy functions), and a trusted scikit-learn type with inconsistent
+   arrays can make compiled code read out of bounds (an ``SVC`` whose
+   ``_dual_coef_`` is narrower than its support vectors). The names of *all*
+   the types are listed, by skops's own audit run with nothing trusted
+   (``all_type_names``), with the kind of node that creates each
+   (``node_types``: ``bytes`` as data, or ``bytes`` called with a size from
+   the file), for the caller to compare with its allowlist.
 3. Only then are the nodes constructed.
 
 skops has no public API for steps 1 and 2 on one reading of the file: the
@@ -237,6 +240,21 @@ def all_type_names(tree):
     finally:
         for node, names in zip(nodes, trusted, strict=True):
             node.trusted = names
+
+
+def node_types(tree):
+    """``(kind of node, type name)`` of every node that creates an object.
+
+    The kind says what skops does with the type: an ObjectNode creates it
+    empty and sets its state, a ConstructorFromReduceNode calls it with
+    arguments from the file, a TypeNode hands it back... JSON values and
+    references to nodes already listed (CachedNode) are left out.
+    """
+    return {
+        (type(node).__name__, f"{node.module_name}.{node.class_name}")
+        for node in _nodes(tree)
+        if type(node).__name__ not in ("JsonNode", "CachedNode")
+    }
 
 
 def construct(tree, trusted_names):

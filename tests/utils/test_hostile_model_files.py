@@ -36,7 +36,7 @@ from skops.io._audit import Node
 import sklearn_fer
 from sklearn_fer.linear_model import SGDSoftmaxRegression
 from sklearn_fer.utils import load_model, save_model
-from sklearn_fer.utils._persistence import TRUSTED_TYPES
+from sklearn_fer.utils._persistence import ALLOWED_TYPES, TRUSTED_TYPES
 
 from ._schema import (
     bytes_node,
@@ -211,18 +211,31 @@ def test_package_methods_are_refused(cls, tmp_path, constructed):
         _assert_refused(path, refused, constructed)
 
 
+@pytest.mark.parametrize("name", sorted(ALLOWED_TYPES))
+def test_allowed_types_are_not_called_with_arguments_from_the_file(
+    name, tmp_path, constructed
+):
+    # Allowed as data (an object given its state, an array, a container), a
+    # type is refused as a call with arguments from the file: bytes(10**10)
+    # or numpy.ndarray((10**10,)) would allocate gigabytes.
+    module, _, cls = name.rpartition(".")
+    path = write_model(tmp_path / "m.skops", call(module, cls, json_value(10**10)))
+    _assert_refused(path, [f"{name} (ConstructorFromReduceNode)"], constructed)
+
+
 @pytest.mark.parametrize("name", TRUSTED_TYPES)
-def test_trusted_classes_called_with_arguments_from_the_file_fail_cleanly(
+def test_trusted_classes_called_with_arguments_from_a_trusted_file_fail_cleanly(
     name, tmp_path
 ):
-    # A trusted class may be called with positional arguments from the file;
-    # each takes keyword arguments only (or just stores them), so nothing runs.
+    # With trust, a class of sklearn-fer may be called with positional
+    # arguments from the file: each takes keyword arguments only (or just
+    # stores them), so nothing runs.
     if ".neural_network." in name:
         pytest.importorskip("torch")
     module, _, cls = name.rpartition(".")
     path = write_model(tmp_path / "m.skops", call(module, cls, *[json_value("x")] * 6))
     with pytest.raises(ValueError, match="m.skops could not be loaded .TypeError"):
-        load_model(path)
+        load_model(path, trust=True)
 
 
 # -- payloads that would leave a marker ----------------------------------------------
@@ -570,10 +583,13 @@ def test_pipeline_steps_that_do_not_fit_together(faces, tmp_path):
 )
 def test_what_is_not_an_estimator_is_refused(content, format, tmp_path):
     path = save_model(content, tmp_path / "m.skops", format=format)
-    with pytest.raises(
-        ValueError, match="m.skops holds (a|the class) .*, not a scikit-learn est"
-    ):
-        load_model(path, format=format)
+    for trust in (False, True):
+        message = "m.skops holds (a|the class) .*, not a scikit-learn est"
+        if format == "skops" and isinstance(content, type) and not trust:
+            # A class handed back as it is: sklearn-fer's files hold none.
+            message = r"m.skops holds types .*\(TypeNode\)"
+        with pytest.raises(ValueError, match=message):
+            load_model(path, format=format, trust=trust)
 
 
 class _Plain:

@@ -24,8 +24,13 @@ from sklearn_fer.preprocessing import (
     PatchKMeansEncoder,
 )
 from sklearn_fer.utils import load_model, save_model
-from sklearn_fer.utils._persistence import ALLOWED_TYPES, TRUSTED_TYPES
-from sklearn_fer.utils._skops_files import all_type_names, node_tree, read_members
+from sklearn_fer.utils._persistence import ALLOWED_NODES, ALLOWED_TYPES, TRUSTED_TYPES
+from sklearn_fer.utils._skops_files import (
+    all_type_names,
+    node_tree,
+    node_types,
+    read_members,
+)
 
 
 @pytest.fixture(scope="module")
@@ -162,10 +167,14 @@ def test_every_public_estimator_is_saved_here():
     assert not missing, f"add a fitted {missing} to SAVED_MODELS (and TRUSTED_TYPES)"
 
 
-def _all_types(model):
-    """Every type the skops file of ``model`` names, trusted by skops or not."""
-    members = read_members(io.BytesIO(skops.io.dumps(model)))
-    return set(all_type_names(node_tree(members)))
+def _nodes(model):
+    """(kind of node, type) of every node of the skops file of ``model``."""
+    tree = node_tree(read_members(io.BytesIO(skops.io.dumps(model))))
+    return node_types(tree), set(all_type_names(tree))
+
+
+def _allowed_nodes():
+    return {(kind, name) for kind, names in ALLOWED_NODES.items() for name in names}
 
 
 @pytest.mark.parametrize("name", SAVED_MODELS)
@@ -174,23 +183,29 @@ def test_saved_models_hold_only_allowed_types_and_load_the_same(name, fitted, tm
     path = save_model(model, tmp_path / "model.skops")
     untrusted = skops.io.get_untrusted_types(file=path)
     assert set(untrusted) <= set(TRUSTED_TYPES), "a fitted type is not in TRUSTED_TYPES"
-    assert _all_types(model) <= set(ALLOWED_TYPES), "a type is not in ALLOWED_TYPES"
+    nodes, names = _nodes(model)
+    assert nodes <= _allowed_nodes(), "a node is not in ALLOWED_NODES"
+    assert names <= ALLOWED_TYPES
     loaded = load_model(path)
     np.testing.assert_array_equal(_outputs(loaded, X), _outputs(model, X))
 
 
-def test_every_allowed_type_is_saved_by_some_estimator(fitted):
+def test_every_allowed_node_is_saved_by_some_estimator(fitted, faces):
     seen = set()
     for name in SAVED_MODELS:
         try:
             model, _ = fitted(name)
         except pytest.skip.Exception:
             continue
-        seen.update(_all_types(model))
-    missing = {name for name in ALLOWED_TYPES if name not in seen}
+        seen.update(_nodes(model)[0])
+    # The dtypes FER2013Transformer's dtype may name (one is saved above).
+    frame = _pixel_frame(faces[0][:2])
+    for dtype in (np.float32, np.float64):
+        seen.update(_nodes(FER2013Transformer(dtype=dtype).fit(frame))[0])
+    missing = _allowed_nodes() - seen
     if importlib.util.find_spec("torch") is None:
-        missing -= {"builtins.bytes"}
-        missing = {name for name in missing if ".neural_network." not in name}
+        missing -= {("BytesNode", "builtins.bytes")}
+        missing = {node for node in missing if ".neural_network." not in node[1]}
     assert not missing, f"no saved model holds {missing}: remove them from the list"
 
 
