@@ -2,8 +2,8 @@
 
 #: Shared parameter section of the estimators' docstrings. The defaults were
 #: chosen by 3-fold cross-validation on FER2013 Training (benchmarks/tune_defaults.py);
-#: eta0='auto' replaced the tuned 0.01 and loses nothing to it there
-#: (benchmarks/bench_linear.py).
+#: eta0='auto' replaced the tuned 0.01, within half a standard deviation of
+#: the folds of its score there (python -m benchmarks.bench_linear step).
 PARAMETERS_DOC = """
     penalty : {'l2', 'l1', 'elasticnet'} or None, default='l2'
         Regularisation term, ``alpha * (l1_ratio * ||w||_1 + (1 - l1_ratio) / 2
