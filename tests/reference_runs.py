@@ -65,8 +65,14 @@ def _linear_outputs(model, X_test):
 
 def softmax_default():
     d = _data()
-    model = SGDSoftmaxRegression(random_state=0).fit(d.X / 255, d.y)
+    model = SGDSoftmaxRegression(eta0=0.01, random_state=0).fit(d.X / 255, d.y)
     return _linear_outputs(model, d.X_test / 255)
+
+
+def softmax_auto_step():
+    d = _data()
+    model = SGDSoftmaxRegression(random_state=0).fit(d.X, d.y)
+    return _linear_outputs(model, d.X_test)
 
 
 def softmax_eval_set_adaptive_early_stopping():
@@ -95,6 +101,7 @@ def softmax_elasticnet_nesterov_weights():
         class_weight="balanced",
         validation_fraction=0.2,
         batch_size=32,
+        eta0=0.01,
         random_state=np.random.RandomState(3),
     ).fit(d.X / 255, d.y, sample_weight=weights)
     return _linear_outputs(model, d.X_test / 255)
@@ -104,7 +111,11 @@ def softmax_sparse_float64_warm_start():
     d = _data()
     X = sparse.csr_matrix(np.where(d.X > 128, d.X, 0) / 255.0)
     model = SGDSoftmaxRegression(
-        learning_rate="constant", warm_start=True, max_iter=3, random_state=0
+        learning_rate="constant",
+        eta0=0.01,
+        warm_start=True,
+        max_iter=3,
+        random_state=0,
     )
     model.fit(X, d.y).fit(X, d.y)
     return _linear_outputs(model, d.X_test / 255.0)
@@ -114,14 +125,19 @@ def logistic_l1_float32():
     d = _data()
     binary = d.y != "happy"
     model = SGDLogisticRegression(
-        penalty="l1", alpha=1e-3, momentum=0.0, batch_size=16, random_state=0
+        penalty="l1",
+        alpha=1e-3,
+        momentum=0.0,
+        batch_size=16,
+        eta0=0.01,
+        random_state=0,
     ).fit(d.X / 255, binary)
     return _linear_outputs(model, d.X_test / 255)
 
 
 def softmax_partial_fit():
     d = _data()
-    model = SGDSoftmaxRegression(random_state=0)
+    model = SGDSoftmaxRegression(eta0=0.01, random_state=0)
     model.partial_fit(d.X[:80] / 255, d.y[:80], classes=np.unique(d.y))
     model.partial_fit(d.X[80:] / 255, d.y[80:], eval_set=(d.X_val / 255, d.y_val))
     model.set_params(eta0=0.02, learning_rate="constant")
@@ -234,6 +250,7 @@ RUNS = {
     run.__name__: run
     for run in (
         softmax_default,
+        softmax_auto_step,
         softmax_eval_set_adaptive_early_stopping,
         softmax_elasticnet_nesterov_weights,
         softmax_sparse_float64_warm_start,

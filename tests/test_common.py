@@ -16,6 +16,12 @@ HOGTransformer's default ``transform_sqrt=True`` needs non-negative pixels: it
 says so by the ``positive_only`` tag, so the checks feed it non-negative data
 and check that it refuses negative values. The defaults on 48 x 48 faces are
 tested in ``tests/preprocessing``.
+
+No check is expected to fail. The SGD estimators pass
+``check_sample_weight_equivalence_on_dense_data`` with their defaults (one
+full batch on the checks' tiny data sets, and an ``eta0='auto'`` step that
+weights and repeated rows give alike), and ``eta0='auto'`` trains on the
+checks' unscaled data (features around 100) where a fixed step diverged.
 """
 
 import pytest
@@ -48,27 +54,7 @@ ESTIMATORS = [
 ]
 
 
-#: Why the softmax model fails two checks: their data make it diverge.
-DIVERGES = (
-    "its data (2 features around 100, random labels) make SGD with the default "
-    "step diverge: the training loss climbs from log(2) to 120 times it within "
-    "8 epochs, which fit reports as an error (the binary SGDLogisticRegression, "
-    "whose one score moves half as far per step, stays under the limit)"
-)
-
-
-def expected_failed_checks(estimator):
-    # With its defaults (one full batch on the checks' tiny data sets),
-    # mini-batch SGD passes check_sample_weight_equivalence_on_dense_data.
-    if isinstance(estimator, SGDSoftmaxRegression):
-        return {
-            "check_fit_check_is_fitted": DIVERGES,
-            "check_n_features_in": DIVERGES,
-        }
-    return {}
-
-
-@parametrize_with_checks(ESTIMATORS, expected_failed_checks=expected_failed_checks)
+@parametrize_with_checks(ESTIMATORS)
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
 

@@ -56,7 +56,9 @@ fig, axes = plt.subplots(2, 2, figsize=(11, 7), layout="constrained")
 for row, (task, (Model, target, eval_target)) in zip(axes, tasks.items(), strict=True):
     for ax, (name, values) in zip(row, settings.items(), strict=True):
         for value in values:
-            model = Model(max_iter=20, random_state=0, **{name: value})
+            # The study's fixed step, not eta0='auto', for its batch sizes.
+            params = {"eta0": 1e-2, name: value}
+            model = Model(max_iter=20, random_state=0, **params)
             model.fit(X, target, eval_set=(split.X_test, eval_target))
             LossCurveDisplay.from_estimator(model, ax=ax, name=f"{name}={value:g}")
         ax.set_title(f"{task}: {name}", fontsize="medium")

@@ -60,8 +60,11 @@ def outputs(args) -> Outputs:
 def load(args):
     """The model of ``--model FILE``, loaded as ``--format`` and ``--trust`` say."""
     from ..utils import load_model
+    from ..utils._fitted_state import check_loaded_classifier
 
-    return load_model(args.model, format=args.format, trust=args.trust)
+    model = load_model(args.model, format=args.format, trust=args.trust)
+    check_loaded_classifier(model, args.model)
+    return model
 
 
 def run(args):

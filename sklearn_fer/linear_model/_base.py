@@ -27,6 +27,7 @@ from ._sgd import (
     StoppingRule,
     TrainingHistory,
     WeightedData,
+    check_weight_sum,
     raw_scores,
     train,
 )
@@ -51,7 +52,7 @@ class BaseSGDLinearClassifier(BaseIterativeClassifier):
         "tol": [Interval(Real, 0, None, closed="left"), None],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
-        "eta0": [Interval(Real, 0, None, closed="neither")],
+        "eta0": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
         "power_t": [Interval(Real, 0, None, closed="left")],
         "momentum": [Interval(Real, 0, 1, closed="left")],
         "nesterov": ["boolean"],
@@ -75,7 +76,7 @@ class BaseSGDLinearClassifier(BaseIterativeClassifier):
         tol=None,
         batch_size=128,
         learning_rate="invscaling",
-        eta0=0.01,
+        eta0="auto",
         power_t=0.5,
         momentum=0.9,
         nesterov=False,
@@ -163,17 +164,14 @@ class BaseSGDLinearClassifier(BaseIterativeClassifier):
         sample_weight = check_sample_weight(
             sample_weight, X, dtype=X.dtype, ensure_non_negative=True
         )
+        # In float64, so that weights beyond float32 are named, not cast to inf.
         per_class = self._class_weight(
-            classes, y_index, X.dtype, incremental=incremental
+            classes, y_index, np.float64, incremental=incremental
         )
         if per_class is not None:
             sample_weight = sample_weight * per_class[y_index]
-            if not sample_weight.sum() > 0:
-                raise ValueError(
-                    "The sample weights times class_weight are all zero: there "
-                    "is nothing to fit."
-                )
-        return sample_weight
+        check_weight_sum(sample_weight, X.dtype, class_weighted=per_class is not None)
+        return sample_weight.astype(X.dtype, copy=False)
 
     # -- training -------------------------------------------------------------
 
@@ -244,9 +242,13 @@ class BaseSGDLinearClassifier(BaseIterativeClassifier):
         )
         return DIVERGENCE_FACTOR * float(uniform[0])
 
-    def _divergence_advice(self):
+    def _divergence_advice(self, initial_step=None):
+        if self.eta0 == "auto":
+            eta0 = f"'auto', which chose {initial_step:.3g}"
+        else:
+            eta0 = f"{self.eta0:g}"
         return (
-            f"Use a smaller eta0 (now {self.eta0:g}), learning_rate='adaptive', "
+            f"Use a smaller eta0 (now {eta0}), learning_rate='adaptive', "
             "or standardize the inputs (for example with StandardScaler)."
         )
 
@@ -290,7 +292,9 @@ class BaseSGDLinearClassifier(BaseIterativeClassifier):
                 verbose=self.verbose,
             )
         except Diverged as exc:
-            raise self._divergence_error(exc) from exc
+            raise self._divergence_error(
+                exc, initial_step=optimizer.initial_step
+            ) from exc
         if stopping is not None and stopping.tol is not None and not converged:
             warnings.warn(
                 f"{type(self).__name__} reached max_iter={self.max_iter} epochs "
@@ -313,6 +317,7 @@ class BaseSGDLinearClassifier(BaseIterativeClassifier):
             history.loss, history.validation_loss, history.best_iteration
         )
         self.t_ = optimizer.t
+        self.eta0_ = optimizer.initial_step
 
     @fit_method
     def fit(self, X, y, sample_weight=None, eval_set=None):

@@ -25,9 +25,12 @@ from sklearn.utils.extmath import safe_sparse_dot
 from threadpoolctl import ThreadpoolController
 
 from ..utils._iterative import Diverged
+from ._step_size import auto_step_size
 
-#: Training stops with learning_rate='adaptive' once the step size falls below this.
-MIN_ADAPTIVE_STEP = 1e-6
+#: Training stops with learning_rate='adaptive' once the step size falls below
+#: this share of its initial value (1e-6 for eta0=0.01): relative, since the
+#: step of eta0='auto' follows the scale of the data.
+MIN_ADAPTIVE_REDUCTION = 1e-4
 #: Factor by which learning_rate='adaptive' divides the step size on a plateau.
 ADAPTIVE_DIVISOR = 5.0
 
@@ -66,6 +69,26 @@ def loss_gradient(loss, coef, intercept, X, y, sample_weight, weight_norm):
     return value, grad_coef, grad_raw.sum(axis=0)
 
 
+def check_weight_sum(sample_weight, dtype, *, class_weighted):
+    """Raise ``ValueError`` unless the weights' sum is positive and fits ``dtype``.
+
+    The engine divides each weight by their mean: an infinite sum would turn
+    every weight into 0 or NaN, and training into nothing, or into a
+    divergence error that blames the step size.
+    """
+    what = "sample_weight times class_weight" if class_weighted else "sample_weight"
+    with np.errstate(over="ignore"):
+        total = float(np.sum(sample_weight, dtype=np.float64))
+    if not total > 0:
+        raise ValueError(f"The weights ({what}) are all zero: there is nothing to fit.")
+    if not total <= float(np.finfo(dtype).max):
+        raise ValueError(
+            f"The weights ({what}) sum to {total:.3g}, beyond the range of "
+            f"{np.dtype(dtype).name} (largest weight {np.max(sample_weight):.3g}). "
+            "Only their ratios matter: divide them all by the same number."
+        )
+
+
 class SGDOptimizer:
     """Step-size schedule and momentum state of mini-batch SGD.
 
@@ -76,8 +99,9 @@ class SGDOptimizer:
     Parameters
     ----------
     learning_rate : {'constant', 'invscaling', 'adaptive'}
-    eta0 : float
-        Initial step size.
+    eta0 : float or 'auto'
+        Initial step size, or 'auto' to compute it from the first data
+        trained on (``set_initial_step``).
     power_t : float
         Exponent of 'invscaling': ``eta = eta0 / (t + 1) ** power_t``, with ``t``
         the number of updates already made.
@@ -85,6 +109,12 @@ class SGDOptimizer:
         Heavy-ball momentum in ``[0, 1)``.
     nesterov : bool
         Use Nesterov's momentum (as scikit-learn's MLP does).
+
+    Attributes
+    ----------
+    initial_step : float or None
+        The step the schedule starts from: ``eta0``, or the one 'auto' chose;
+        None until 'auto' has seen data.
     """
 
     def __init__(self, learning_rate, eta0, power_t, momentum, nesterov):
@@ -94,30 +124,44 @@ class SGDOptimizer:
         self.momentum = momentum
         self.nesterov = nesterov
         self.t = 0
-        self.eta = eta0
+        self.initial_step = None if eta0 == "auto" else eta0
+        # The step of 'adaptive', and its share of the initial step.
+        self.eta = self.initial_step
+        self._reduction = 1.0
         self.velocities = None
 
     def continue_from(self, previous):
-        """Take over the state of ``previous``: updates made, momentum, and the
-        'adaptive' reductions of the step (rescaled if eta0 changed)."""
+        """Take over the state of ``previous``: updates made, momentum, the
+        initial step 'auto' chose (while eta0 stays 'auto'), and the
+        'adaptive' reductions of the step (relative to a new initial step)."""
         self.t = previous.t
-        self.eta = previous.eta
-        if self.eta0 != previous.eta0:
-            self.eta = previous.eta * (self.eta0 / previous.eta0)
+        # Optimizers saved before eta0='auto' have no initial_step.
+        previous_step = getattr(previous, "initial_step", previous.eta0)
+        if self.eta0 == "auto" and previous.eta0 == "auto":
+            self.initial_step = previous_step
+        self._reduction = previous.eta / previous_step
+        if self.initial_step is not None:
+            self.set_initial_step(self.initial_step)
         if previous.velocities is not None:
             self.velocities = [velocity.copy() for velocity in previous.velocities]
 
+    def set_initial_step(self, step):
+        """Start the schedule from ``step``, keeping the 'adaptive' reductions
+        taken over by ``continue_from``."""
+        self.initial_step = step
+        self.eta = step * self._reduction
+
     def step_size(self):
         if self.learning_rate == "invscaling":
-            return self.eta0 / (self.t + 1) ** self.power_t
+            return self.initial_step / (self.t + 1) ** self.power_t
         if self.learning_rate == "adaptive":
             return self.eta
-        return self.eta0
+        return self.initial_step
 
     def decrease_on_plateau(self):
         """Divide the step size ('adaptive'); False once it is too small to go on."""
         if self.learning_rate != "adaptive" or self.eta / ADAPTIVE_DIVISOR < (
-            MIN_ADAPTIVE_STEP
+            MIN_ADAPTIVE_REDUCTION * self.initial_step
         ):
             return False
         self.eta /= ADAPTIVE_DIVISOR
@@ -335,7 +379,9 @@ def train(
     loss : a loss of ``_loss``
     penalty : Penalty
     optimizer : SGDOptimizer
-        Its schedule and momentum continue from their state.
+        Its schedule and momentum continue from their state; with
+        ``eta0='auto'`` and no initial step yet, ``auto_step_size`` of the
+        training data sets it.
     history : TrainingHistory
         Appended to, one entry per epoch.
     data : WeightedData
@@ -365,6 +411,17 @@ def train(
         the weights leave the range of float32; the state is then partly
         updated, for the caller to discard.
     """
+    if optimizer.initial_step is None:
+        optimizer.set_initial_step(
+            auto_step_size(
+                data.X,
+                data.sample_weight,
+                curvature=loss.curvature,
+                l2_strength=penalty.l2_strength,
+                fit_intercept=params.fit_intercept,
+                batch_size=batch_size,
+            )
+        )
     best_params = None
     for _ in range(n_epochs):
         started = time.perf_counter()

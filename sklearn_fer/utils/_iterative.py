@@ -207,11 +207,13 @@ class BaseIterativeClassifier(ClassifierMixin, BaseEstimator):
         self.best_iteration_ = best_iteration
         self.n_iter_ = len(loss)
 
-    def _divergence_advice(self):
+    def _divergence_advice(self, **training_state):
+        """What to change, from the parameters and the ``training_state`` the
+        subclass hands ``_divergence_error`` (e.g. the step it chose)."""
         raise NotImplementedError
 
-    def _divergence_error(self, diverged):
+    def _divergence_error(self, diverged, **training_state):
         return ValueError(
             f"{type(self).__name__} diverged at epoch {diverged.epoch}: "
-            f"{diverged.reason}. {self._divergence_advice()}"
+            f"{diverged.reason}. {self._divergence_advice(**training_state)}"
         )

@@ -5,6 +5,14 @@ from pathlib import Path
 
 from ._files import atomic_write
 from ._fitted_state import check_loaded_model
+from ._skops_files import (
+    UnsafeModelFile,
+    all_type_names,
+    construct,
+    node_tree,
+    node_types,
+    read_members,
+)
 
 FORMATS = ("skops", "pickle")
 
@@ -29,6 +37,37 @@ TRUSTED_TYPES = (
     "sklearn_fer.linear_model._sgd.SGDOptimizer",
     "sklearn_fer.linear_model._sgd.TrainingHistory",
 )
+#: Every type a file that sklearn-fer writes holds, by the kind of skops node
+#: that creates it: its own classes (TRUSTED_TYPES), the pipeline and scaler
+#: the command line saves them in and the k-means of PatchKMeansEncoder, all
+#: created empty and given their state (ObjectNode, never called with
+#: arguments from the file); NumPy arrays (read with allow_pickle=False) and
+#: scalars; random states; plain containers; and the types handed back as
+#: they are (str for the keys of dicts, the dtypes of FER2013Transformer's
+#: ``dtype``). A file holding anything else is refused without
+#: ``trust=True``: also the many types that skops trusts by default (NumPy and
+#: SciPy functions; scikit-learn estimators, whose compiled code trusts their
+#: arrays: an SVC with a narrowed ``_dual_coef_`` makes libsvm read out of
+#: bounds), and the types listed here in other nodes (``bytes`` or
+#: ``numpy.ndarray`` *called* with a size from the file would allocate it).
+#: tests/utils/test_persistence.py lists the nodes of every model the package
+#: saves and fails while one is missing here or listed but never written.
+ALLOWED_NODES = {
+    "ObjectNode": (
+        *TRUSTED_TYPES,
+        "sklearn.pipeline.Pipeline",
+        "sklearn.preprocessing._data.StandardScaler",
+        "sklearn.cluster._kmeans.MiniBatchKMeans",
+    ),
+    "NdArrayNode": ("numpy.ndarray", "numpy.float32", "numpy.float64"),
+    "RandomStateNode": ("numpy.random.mtrand.RandomState",),
+    "DictNode": ("builtins.dict",),
+    "ListNode": ("builtins.list",),
+    "TupleNode": ("builtins.tuple",),
+    "BytesNode": ("builtins.bytes",),
+    "TypeNode": ("builtins.str", "numpy.float32", "numpy.float64", "numpy.uint8"),
+}
+ALLOWED_TYPES = frozenset(name for names in ALLOWED_NODES.values() for name in names)
 
 
 def save_model(model, path, *, format: str = "skops") -> Path:
@@ -99,13 +138,21 @@ def save_model(model, path, *, format: str = "skops") -> Path:
 def load_model(path, *, format: str | None = None, trust: bool = False):
     """Load a model saved by :func:`save_model`, checking it first.
 
-    A skops file is read as data: before any object is created, every type it
-    names is compared with the types skops trusts (scikit-learn's estimators,
-    NumPy arrays, plain containers) and sklearn-fer's estimators and their
-    fitted state; a file naming anything else (a function, a class from
-    another package) is refused unless ``trust=True``. Once loaded, the model
-    must be an estimator whose fitted arrays agree with each other (the width
-    of ``coef_`` with ``n_features_in_``, its rows with ``classes_``...).
+    A skops file is read as data. Before anything is decompressed, the sizes
+    its zip declares must stay under caps far above what sklearn-fer writes
+    (a file of a few hundred kB cannot make the loader allocate gigabytes).
+    Before any object is created, every type it names is compared with the
+    types of the files sklearn-fer writes: its estimators and their fitted
+    state, the pipeline and scaler the command line saves them in, NumPy
+    arrays, plain containers. A file naming anything else (a function, a
+    class from another package, another scikit-learn estimator) is refused
+    unless ``trust=True``. Once loaded, the model must be an estimator whose
+    fitted arrays agree with each other (the width of ``coef_`` with
+    ``n_features_in_``, its rows with ``classes_``, a scaler's positive
+    ``scale_``...), with printable labels, and every estimator wherever the
+    file holds it is checked; without ``trust``, the file must also have the
+    shapes sklearn-fer writes (estimators as pipeline steps or attributes,
+    not inside other containers).
 
     Read more in the :ref:`User Guide <model_files>`.
 
@@ -118,9 +165,9 @@ def load_model(path, *, format: str | None = None, trust: bool = False):
         unless ``format='pickle'`` is given explicitly, since loading a pickle
         can run any code: giving it is trusting the file.
     trust : bool, default=False
-        Load a skops file that holds other types too. Such a file may call
-        any function it names while loading: only for files from a source
-        you trust.
+        Load a skops file that holds other types too (for example a
+        scikit-learn model of your own). Such a file may call any function it
+        names while loading: only for files from a source you trust.
 
     Returns
     -------
@@ -131,12 +178,13 @@ def load_model(path, *, format: str | None = None, trust: bool = False):
     FileNotFoundError
         No file at ``path``.
     ValueError
-        A type that is not trusted (named in the message), a pickle file
-        without ``format='pickle'``, a file that is not a model file or is
-        damaged, something other than an estimator, an estimator whose fitted
-        arrays do not fit together (the attribute is named), or a file that
-        another version of sklearn-fer or scikit-learn wrote and this one
-        cannot read. The message names the file.
+        A type that is not trusted (named in the message), a skops file whose
+        members are too large or too compressed, a pickle file without
+        ``format='pickle'``, a file that is not a model file or is damaged,
+        something other than an estimator, an estimator whose fitted arrays
+        do not fit together (the attribute is named), or a file that another
+        version of sklearn-fer or scikit-learn wrote and this one cannot
+        read. The message names the file.
 
     See Also
     --------
@@ -147,20 +195,30 @@ def load_model(path, *, format: str | None = None, trust: bool = False):
     >>> import tempfile, pathlib
     >>> from sklearn.dummy import DummyClassifier
     >>> from sklearn.preprocessing import FunctionTransformer
+    >>> from sklearn_fer.linear_model import SGDSoftmaxRegression
     >>> from sklearn_fer.utils import load_model, save_model
     >>> folder = pathlib.Path(tempfile.mkdtemp())
-    >>> model = DummyClassifier().fit([[0], [1]], ["sad", "happy"])
-    >>> load_model(save_model(model, folder / "dummy.skops")).predict([[2]])
+    >>> model = SGDSoftmaxRegression().fit([[0], [1]], ["sad", "happy"])
+    >>> load_model(save_model(model, folder / "softmax.skops")).predict([[2]])
     array(['happy'], dtype='<U5')
 
-    A file that names a function is refused before anything is created:
+    A file that names a function is refused before anything is created, and
+    so is a scikit-learn model, unless you trust it:
 
     >>> import os
     >>> path = save_model(FunctionTransformer(os.getcwd), folder / "f.skops")
     >>> load_model(path)
     Traceback (most recent call last):
     ...
-    ValueError: ...f.skops holds types that are neither ...getcwd'].... Loading...
+    ValueError: ...f.skops holds types that are neither ...getcwd', ...]. Loading...
+    >>> model = DummyClassifier().fit([[0], [1]], ["sad", "happy"])
+    >>> path = save_model(model, folder / "dummy.skops")
+    >>> load_model(path)
+    Traceback (most recent call last):
+    ...
+    ValueError: ...dummy.skops holds types ...['sklearn.dummy.DummyClassifier']...
+    >>> load_model(path, trust=True).predict([[2]])
+    array(['happy'], dtype='<U5')
 
     A pickle file is loaded only when the format is given:
 
@@ -189,7 +247,9 @@ def load_model(path, *, format: str | None = None, trust: bool = False):
         model = _load_skops(path, trust)
     else:
         raise ValueError(f"format={format!r}: use one of {list(FORMATS)}.")
-    check_loaded_model(model, path)
+    # A trusted file (a pickle, or trust=True) may hold what sklearn-fer
+    # never writes; its estimators are checked all the same.
+    check_loaded_model(model, path, strict=format == "skops" and not trust)
     return model
 
 
@@ -206,25 +266,37 @@ def _load_pickle(path):
 
 
 def _load_skops(path, trust):
-    import skops.io
-
     try:
+        # Sizes checked before anything is decompressed; each member read once.
+        members = read_members(path)
         # Reads schema.json into nodes: imports and creates nothing.
-        found = skops.io.get_untrusted_types(file=path)
+        tree = node_tree(members)
+        found = all_type_names(tree)
+        nodes = node_types(tree)
+    except UnsafeModelFile as exc:
+        raise ValueError(f"{path} is refused before loading: {exc}.") from exc
     except Exception as exc:
         raise ValueError(
             f"{path} is not a readable skops file ({type(exc).__name__}: {exc})."
         ) from exc
-    refused = sorted(set(found) - set(TRUSTED_TYPES))
+    refused = sorted(
+        (set(found) - ALLOWED_TYPES)
+        | {
+            f"{name} ({kind})" if name in ALLOWED_TYPES else name
+            for kind, name in nodes
+            if name not in ALLOWED_NODES.get(kind, ())
+        }
+    )
     if refused and not trust:
         raise ValueError(
-            f"{path} holds types that are neither scikit-learn's nor "
-            f"sklearn-fer's estimators (or their fitted state): {refused}. "
-            "Loading could call them with arguments from the file; load it with "
-            "trust=True (--trust) only if you trust where it comes from."
+            f"{path} holds types that are neither sklearn-fer's estimators nor "
+            "what their files hold (a pipeline, a scaler, arrays): "
+            f"{refused}. Loading could call them with arguments from the file; "
+            "load it with trust=True (--trust) only if you trust where it comes "
+            "from."
         )
     try:
-        return skops.io.load(path, trusted=found)
+        return construct(tree, found)
     except Exception as exc:
         raise ValueError(
             f"{path} could not be loaded ({type(exc).__name__}: {exc}): it is "

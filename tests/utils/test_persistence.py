@@ -2,6 +2,7 @@
 
 import importlib
 import inspect
+import io
 import pkgutil
 import warnings
 
@@ -23,7 +24,13 @@ from sklearn_fer.preprocessing import (
     PatchKMeansEncoder,
 )
 from sklearn_fer.utils import load_model, save_model
-from sklearn_fer.utils._persistence import TRUSTED_TYPES
+from sklearn_fer.utils._persistence import ALLOWED_NODES, ALLOWED_TYPES, TRUSTED_TYPES
+from sklearn_fer.utils._skops_files import (
+    all_type_names,
+    node_tree,
+    node_types,
+    read_members,
+)
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +84,11 @@ def _softmax_pipeline(X, y):
 
 def _transformer(X, y):
     frame = _pixel_frame(X[:5])
-    return FER2013Transformer(feature_names="row_col").fit(frame), frame
+    # uint8: the dtype parameter names numpy.uint8 in the file.
+    transformer = FER2013Transformer(
+        feature_names="row_col", dtype=np.uint8, scale=None
+    )
+    return transformer.fit(frame), frame
 
 
 def _convnet(X, y):
@@ -156,27 +167,45 @@ def test_every_public_estimator_is_saved_here():
     assert not missing, f"add a fitted {missing} to SAVED_MODELS (and TRUSTED_TYPES)"
 
 
+def _nodes(model):
+    """(kind of node, type) of every node of the skops file of ``model``."""
+    tree = node_tree(read_members(io.BytesIO(skops.io.dumps(model))))
+    return node_types(tree), set(all_type_names(tree))
+
+
+def _allowed_nodes():
+    return {(kind, name) for kind, names in ALLOWED_NODES.items() for name in names}
+
+
 @pytest.mark.parametrize("name", SAVED_MODELS)
-def test_saved_models_hold_only_trusted_types_and_load_the_same(name, fitted, tmp_path):
+def test_saved_models_hold_only_allowed_types_and_load_the_same(name, fitted, tmp_path):
     model, X = fitted(name)
     path = save_model(model, tmp_path / "model.skops")
     untrusted = skops.io.get_untrusted_types(file=path)
     assert set(untrusted) <= set(TRUSTED_TYPES), "a fitted type is not in TRUSTED_TYPES"
+    nodes, names = _nodes(model)
+    assert nodes <= _allowed_nodes(), "a node is not in ALLOWED_NODES"
+    assert names <= ALLOWED_TYPES
     loaded = load_model(path)
     np.testing.assert_array_equal(_outputs(loaded, X), _outputs(model, X))
 
 
-def test_every_trusted_type_is_saved_by_some_estimator(fitted):
+def test_every_allowed_node_is_saved_by_some_estimator(fitted, faces):
     seen = set()
     for name in SAVED_MODELS:
         try:
             model, _ = fitted(name)
         except pytest.skip.Exception:
             continue
-        seen.update(skops.io.get_untrusted_types(data=skops.io.dumps(model)))
-    missing = {name for name in TRUSTED_TYPES if name not in seen}
+        seen.update(_nodes(model)[0])
+    # The dtypes FER2013Transformer's dtype may name (one is saved above).
+    frame = _pixel_frame(faces[0][:2])
+    for dtype in (np.float32, np.float64):
+        seen.update(_nodes(FER2013Transformer(dtype=dtype).fit(frame))[0])
+    missing = _allowed_nodes() - seen
     if importlib.util.find_spec("torch") is None:
-        missing = {name for name in missing if ".neural_network." not in name}
+        missing -= {("BytesNode", "builtins.bytes")}
+        missing = {node for node in missing if ".neural_network." not in node[1]}
     assert not missing, f"no saved model holds {missing}: remove them from the list"
 
 
@@ -224,10 +253,16 @@ def test_unknown_format(tmp_path):
 def test_trust_loads_foreign_types(tmp_path):
     from sklearn.preprocessing import FunctionTransformer
 
+    # A ufunc and a scikit-learn transformer: both trusted by skops, neither
+    # written by sklearn-fer.
     path = save_model(FunctionTransformer(np.negative), tmp_path / "f.skops")
-    assert load_model(path).func is np.negative  # a ufunc: trusted by skops
+    with pytest.raises(
+        ValueError, match=r"\['numpy.negative', 'sklearn.preprocessing.*Transformer'\]"
+    ):
+        load_model(path)
+    assert load_model(path, trust=True).func is np.negative
     path = save_model(FunctionTransformer(inspect.isclass), tmp_path / "g.skops")
-    with pytest.raises(ValueError, match=r"\['inspect.isclass'\].*trust=True"):
+    with pytest.raises(ValueError, match=r"'inspect.isclass'.*trust=True"):
         load_model(path)
     assert load_model(path, trust=True).func is inspect.isclass
 
