@@ -101,4 +101,5 @@ def run(args):
                 subject=f"{type(estimator).__name__} from {Path(args.model).name}",
                 scored_on=f"{args.usage} of {Path(path).name}",
             )
+        args.outputs.publish()
         print(f"report: {args.report}")
