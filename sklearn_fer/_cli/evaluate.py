@@ -58,10 +58,34 @@ def outputs(args) -> Outputs:
 
 
 def load(args):
-    """The model of ``--model FILE``, loaded as ``--format`` and ``--trust`` say."""
+    """The model of ``--model FILE``, loaded as ``--format`` and ``--trust`` say.
+
+    It must be a classifier (``predict_proba``, ``classes_``): a file holding
+    a scaler alone, say, is refused here, by name, not when first used.
+    """
     from ..utils import load_model
 
-    return load_model(args.model, format=args.format, trust=args.trust)
+    model = load_model(args.model, format=args.format, trust=args.trust)
+    missing = [
+        name for name in ("predict_proba", "classes_") if not hasattr(model, name)
+    ]
+    if missing:
+        raise ValueError(
+            f"{args.model} holds a {type(model).__name__}, which has no "
+            f"{' and no '.join(missing)}: not a classifier of faces; give a model "
+            "saved by sklearn-fer train."
+        )
+    return model
+
+
+def _scored(model, X, y, args):
+    """``scores``, with an error of the model naming its file."""
+    try:
+        return scores(model, X, y)
+    except (ValueError, TypeError, AttributeError, IndexError) as exc:
+        raise ValueError(
+            f"{args.model} cannot score these faces ({type(exc).__name__}: {exc})."
+        ) from exc
 
 
 def run(args):
@@ -73,7 +97,7 @@ def run(args):
     target = fer2013_target(model)
     faces = load_faces(path, target=target, usage=args.usage, labelled=True)
     y = labels_for(model, faces)
-    split_scores, predicted = scores(model, faces.data, y)
+    split_scores, predicted = _scored(model, faces.data, y, args)
     print_scores(f"{args.usage} scores of {args.model} ({len(y)} faces)", split_scores)
     if args.report:
         estimator = final_step(model)
