@@ -721,9 +721,6 @@ def test_interrupt_before_publishing_keeps_the_old_pair(
     from sklearn_fer._cli import train
     from sklearn_fer._cli._main import EXIT_INTERRUPTED
 
-    metrics = json.loads((tmp_path / "m-report" / "metrics.json").read_text())
-    assert metrics["model_file"]["sha256"] == _sha256(tmp_path / "m.skops")
-    assert metrics["model_file"]["name"] == "m.skops"
     before = _snapshot(tmp_path)
 
     def interrupted(*args, **kwargs):
@@ -738,6 +735,10 @@ def test_interrupt_before_publishing_keeps_the_old_pair(
         "m-report",
         "m.skops",
     ]
+    # The report names the model it describes.
+    metrics = json.loads((tmp_path / "m-report" / "metrics.json").read_text())
+    assert metrics["model_file"]["sha256"] == _sha256(tmp_path / "m.skops")
+    assert metrics["model_file"]["name"] == "m.skops"
 
 
 def test_interrupt_while_publishing_publishes_the_whole_pair(
