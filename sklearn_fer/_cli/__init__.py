@@ -11,26 +11,37 @@ doing its work (``run``):
 - ``predict``: the emotion of CSV rows or image files.
 - ``sweep``: the step-size and batch-size study, by cross-validation.
 
-``_main`` builds the parser, checks every command's outputs before it runs
-(``_outputs``: nothing is written over an input, no folder we did not write is
-replaced) and turns errors into exit codes: 0 success, 1 failure (bad file,
+``_main`` builds the parser, reserves every command's outputs before it runs
+and publishes them together after it (``_outputs``: nothing is written over an
+input, no folder we did not write is replaced, two commands never write one
+output) and turns errors into exit codes: 0 success, 1 failure (bad file,
 divergence ...), 2 usage error, 130 interrupted; one line on stderr, a
-traceback only with ``--debug``. ``_options`` declares the options several
-commands share; ``_models`` the models ``--model`` names; ``_data`` loads the
-faces; ``_labels`` names the codes a model learns (the data guide's label
-convention); ``_reporting`` scores a model and writes its report;
-``_progress`` says on a terminal what starts. Image files
-become faces in ``sklearn_fer.datasets._images``, as for the loader.
+traceback only with ``--debug``. ``_entry.main`` is the entry point: it takes
+Ctrl-C over before the heavy imports (importing this package imports nothing).
+``_options`` declares the options several commands share; ``_models`` the
+models ``--model`` names; ``_data`` loads the faces; ``_labels`` names the
+codes a model learns (the data guide's label convention); ``_reporting``
+scores a model and writes its report; ``_progress`` says on a terminal what
+starts. Image files become faces in ``sklearn_fer.datasets._images``, as for the loader.
 """
 
-from ._main import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, build_parser, main
-from ._options import UsageError
+import importlib
 
-__all__ = [
-    "EXIT_FAILURE",
-    "EXIT_OK",
-    "EXIT_USAGE",
-    "UsageError",
-    "build_parser",
-    "main",
-]
+#: The public names, and the module of each: imported when first asked for,
+#: so that importing this package imports nothing heavy (see ``_entry``).
+_EXPORTS = {
+    "EXIT_FAILURE": "_main",
+    "EXIT_INTERRUPTED": "_entry",
+    "EXIT_OK": "_main",
+    "EXIT_USAGE": "_main",
+    "UsageError": "_options",
+    "build_parser": "_main",
+    "main": "_entry",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)

@@ -1,8 +1,9 @@
-"""The ``sklearn-fer`` parser, built from the command modules, and ``main``.
+"""The ``sklearn-fer`` parser, built from the command modules, and ``run``.
 
-``main`` is the one place where errors become exit codes and one-line
+``run`` is the one place where errors become exit codes and one-line
 messages (no traceback unless ``--debug`` or ``SKLEARN_FER_DEBUG=1``), and
-where every command's outputs are checked (``_outputs``) before it runs.
+where every command's outputs are reserved (``_outputs``) before it runs and
+published after it. ``_entry.main`` calls ``parse``, then ``run``.
 """
 
 import argparse
@@ -10,23 +11,27 @@ import os
 import sys
 import warnings
 
-from . import _progress, demo, evaluate, predict, sweep, train
-from ._options import UsageError
+from ._entry import EXIT_INTERRUPTED
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
-#: 128 + SIGINT, as a shell reports a command stopped by Ctrl-C.
-EXIT_INTERRUPTED = 130
 
-#: The commands, in the order ``--help`` lists them; each module has HELP,
-#: DESCRIPTION, EXAMPLES, PARENTS, ``add_arguments(parser)``, ``outputs(args)``
-#: (what it reads and writes, for the guard) and ``run(args)``.
-COMMANDS = {
-    "demo": demo,
-    "train": train,
-    "evaluate": evaluate,
-    "predict": predict,
-    "sweep": sweep,
-}
+
+def commands() -> dict:
+    """The commands, in the order ``--help`` lists them.
+
+    Each module has HELP, DESCRIPTION, EXAMPLES, PARENTS,
+    ``add_arguments(parser)``, ``outputs(args)`` (what it reads and writes,
+    for the guard) and ``run(args)``.
+    """
+    from . import demo, evaluate, predict, sweep, train
+
+    return {
+        "demo": demo,
+        "train": train,
+        "evaluate": evaluate,
+        "predict": predict,
+        "sweep": sweep,
+    }
 
 
 class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
@@ -61,9 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--version", action="version", version=f"%(prog)s {__version__}"
     )
-    commands = parser.add_subparsers(dest="command", required=True)
-    for name, command in COMMANDS.items():
-        subparser = commands.add_parser(
+    subparsers = parser.add_subparsers(dest="command", required=True)
+    for name, command in commands().items():
+        subparser = subparsers.add_parser(
             name,
             help=command.HELP,
             description=command.DESCRIPTION,
@@ -79,9 +84,19 @@ def _debugging(args) -> bool:
     return args.debug or os.environ.get("SKLEARN_FER_DEBUG", "") not in ("", "0")
 
 
+def one_line(text: str) -> str:
+    """``text`` as one printable line: its lines joined, control characters
+    (terminal escape sequences from a file name or a model file) escaped."""
+    lines = str(text).replace("\r\n", "\n").split("\n")
+    text = " ".join(line.strip() for line in lines if line.strip())
+    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
+
+
 def _message(exc: BaseException) -> str:
     """One line about ``exc``: its own words for the errors we raise, else its type."""
-    text = str(exc).strip() or type(exc).__name__
+    from ._options import UsageError
+
+    text = one_line(exc) or type(exc).__name__
     if isinstance(exc, OSError | ValueError | ImportError | UsageError):
         return text
     return f"{type(exc).__name__}: {text} (--debug shows the traceback)"
@@ -91,19 +106,38 @@ def _one_line_warnings(command):
     """``warnings.showwarning`` that prints a warning as one line, no source."""
 
     def show(message, category, filename, lineno, file=None, line=None):
-        print(f"sklearn-fer {command}: {category.__name__}: {message}", file=sys.stderr)
+        print(
+            f"sklearn-fer {command}: {category.__name__}: {one_line(message)}",
+            file=sys.stderr,
+        )
 
     return show
 
 
-def main(argv=None) -> int:
-    """Run the command line; returns the exit code (0 ok, 1 failure, 2 usage)."""
-    parser = build_parser()
+def _interrupted(command) -> int:
+    print(f"sklearn-fer {command}: interrupted", file=sys.stderr)
+    return EXIT_INTERRUPTED
+
+
+def parse(argv):
+    """The parsed arguments, or the exit code of ``--help`` or a usage error.
+
+    Builds the parser, importing every command module (NumPy, scikit-learn
+    ...): ``_entry.main`` calls it with Ctrl-C exiting at once.
+    """
     try:
-        args = parser.parse_args(argv)
+        return build_parser().parse_args(argv)
     except SystemExit as exc:  # --help (0) or argparse's usage error (2)
         return int(exc.code or 0)
-    command = COMMANDS[args.command]
+
+
+def run(args) -> int:
+    """Run the parsed command; returns the exit code (0 ok, 1 failure, 2 usage,
+    130 interrupted)."""
+    from . import _progress
+    from ._options import UsageError
+
+    command = commands()[args.command]
     try:
         with warnings.catch_warnings():
             if not _debugging(args):
@@ -115,18 +149,20 @@ def main(argv=None) -> int:
             _progress.start(args.command, quiet=args.quiet)
             args.outputs = command.outputs(args)
             args.outputs.command = args.command
-            args.outputs.check()  # before anything is read or trained
-            command.run(args)
+            # Checked and locked before anything is read or trained; written
+            # whole, together, at the end.
+            with args.outputs.reserve():
+                command.run(args)
+                args.outputs.publish()
     except UsageError as exc:
         if _debugging(args):
             raise
-        print(f"sklearn-fer {args.command}: error: {exc}", file=sys.stderr)
+        print(f"sklearn-fer {args.command}: error: {one_line(exc)}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         if _debugging(args):
             raise
-        print(f"sklearn-fer {args.command}: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return _interrupted(args.command)
     except Exception as exc:
         if _debugging(args):
             raise

@@ -196,4 +196,26 @@ def parse_params(pairs, estimator):
         check_parameters(estimator)
     except ValueError as exc:  # sklearn's InvalidParameterError
         raise UsageError(f"--param: {exc}") from exc
+    if "device" in params:
+        _check_device(params["device"])
     return estimator
+
+
+def _check_device(value):
+    """A PyTorch device this machine has (``--param device=cuda`` on a CPU
+    build is refused here, not by an assertion inside PyTorch)."""
+    import torch
+
+    try:
+        device = torch.device(value)
+    except (RuntimeError, TypeError, ValueError) as exc:
+        raise UsageError(
+            f"--param device={value}: not a PyTorch device ({exc})."
+        ) from None
+    accelerator = torch.accelerator.current_accelerator()
+    available = ["cpu"] + ([accelerator.type] if accelerator is not None else [])
+    if device.type not in available:
+        raise UsageError(
+            f"--param device={value}: this machine's PyTorch has no {device.type} "
+            f"device; use one of {available}."
+        )

@@ -1,16 +1,27 @@
-"""The one guard of everything the command line writes, checked before any work.
+"""The one guard of everything the command line writes: nothing is ever lost.
 
-Each command says what it reads and what it writes (its ``outputs(args)``);
-``main`` checks the whole plan before the command starts, and the command
-asks the plan again for each output when it writes it (``file`` and
-``folder``), so that nothing created in between is lost. Refused:
+Each command says what it reads and what it writes (its ``outputs(args)``).
+``main`` reserves the whole plan before the command starts
+(``Outputs.reserve``): every output is checked, with all the others, and
+locked, so that a second command writing one of them at the same time is
+refused. The command writes each output under a temporary name beside it
+(``file``, ``folder``); ``publish`` then checks each once more and renames
+them all into place, one after the other with Ctrl-C held off, so that a
+model and its report are published together or not at all. Refused:
 
 - an output that is one of the inputs (by resolved path and by
   ``os.path.samefile``), a folder that holds an input or the current folder;
+- two outputs that are the same path, or one inside the other (a model file
+  inside the report folder, which is replaced whole);
+- an output that another sklearn-fer command is writing now;
 - an existing file, unless ``--force``;
-- an existing non-empty folder that this tool did not write (no marker file,
-  or files the marker does not list): never replaced; a report of ours only
-  with ``--force``;
+- an existing non-empty folder that this tool did not write. Its marker file
+  must be a JSON object whose ``"files"`` is a list of plain names of the
+  files that option writes (``FOLDER_FILES``), and the folder must hold
+  those only, as regular files. Such a report of ours is replaced only with
+  ``--force``, and only when its files can be removed; then the files its
+  marker lists are deleted one by one, never a folder, a link's target or
+  anything else;
 - a location whose folder is missing, not a folder or not writable, or whose
   name is too long for its file system.
 
@@ -18,25 +29,59 @@ Every refusal is a usage error that names the option and the path as given.
 """
 
 import contextlib
+import fnmatch
 import json
 import os
+import signal
+import stat
+import threading
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..utils._files import (
+    error_about,
+    lock_output,
+    new_temporary,
+    release_output,
+    remove_stale_temporaries,
+    swap_back,
+    swap_in,
+)
 from ._options import UsageError
 
-#: The file that marks a folder as a report written by sklearn-fer.
+#: The file that marks a folder as one written by sklearn-fer, listing its files.
 MARKER = ".sklearn-fer-report"
+#: A marker is a few hundred bytes; a larger one is not ours.
+MAX_MARKER_BYTES = 1 << 16
+#: The files sklearn-fer writes into each folder option (fnmatch patterns): a
+#: marker listing another name is not ours, and nothing else is deleted there.
+FOLDER_FILES = {
+    "--report": (
+        "metrics.json",
+        "loss_curve.png",
+        "confusion_matrix.png",
+        "model_card.md",
+    ),
+    "--out": ("sweep.json", "sweep.png"),  # sweep
+    "--annotate": ("*.png",),  # predict --detect-faces
+}
+NEVER_REPLACED = "it is never replaced (give a new or empty folder)."
 
 
 def _refuse(option, given, problem):
     raise UsageError(f"{option} {given}: {problem}")
 
 
+def _resolved(given) -> Path:
+    """The absolute path without links; a loop of links is no error here."""
+    return Path(os.path.realpath(given))
+
+
 def _check_location(option, given):
     if not str(given):
         _refuse(option, repr(given), "an empty path.")
-    path = Path(given).resolve()
+    path = _resolved(given)
     if not path.name:
         _refuse(option, given, "the root folder cannot be written.")
     folder = path.parent
@@ -57,24 +102,48 @@ def _check_location(option, given):
         )
 
 
-def _same(a: Path, b: Path) -> bool:
-    if a.resolve() == b.resolve():
+def _same(a, b) -> bool:
+    if _resolved(a) == _resolved(b):
         return True
     try:
-        return a.exists() and b.exists() and os.path.samefile(a, b)
+        return os.path.exists(a) and os.path.exists(b) and os.path.samefile(a, b)
     except OSError:
         return False
 
 
 def _check_not_an_input(option, given, is_folder, inputs):
-    path = Path(given)
+    path = _resolved(given)
     for source in inputs:
-        if _same(path, Path(source)):
+        if _same(given, source):
             _refuse(option, given, f"is the input {source}; it is never written over.")
-        if is_folder and path.resolve() in Path(source).resolve().parents:
+        if is_folder and path in _resolved(source).parents:
             _refuse(option, given, f"holds the input {source}; it is never replaced.")
-    if is_folder and path.resolve() in (Path.cwd(), *Path.cwd().parents):
+    if is_folder and path in (_resolved(Path.cwd()), *_resolved(Path.cwd()).parents):
         _refuse(option, given, "is the current folder or holds it; never replaced.")
+
+
+def _check_apart(outputs):
+    """No two outputs are one path, and none is inside another."""
+    for index, (option, given, _) in enumerate(outputs):
+        path = _resolved(given)
+        for other, other_given, _ in outputs[:index]:
+            other_path = _resolved(other_given)
+            if _same(given, other_given):
+                _refuse(option, given, f"is also {other}; give two paths.")
+            if other_path in path.parents:
+                _refuse(
+                    option,
+                    given,
+                    f"is inside {other} {other_given}, which is written whole; "
+                    "give a path outside it.",
+                )
+            if path in other_path.parents:
+                _refuse(
+                    option,
+                    given,
+                    f"holds {other} {other_given}, and is written whole; give a "
+                    "path that does not hold it.",
+                )
 
 
 def _check_file(option, given, force):
@@ -85,25 +154,68 @@ def _check_file(option, given, force):
         _refuse(option, given, "exists already; add --force to replace it.")
 
 
-def _check_folder(option, given, force):
-    path = Path(given)
-    if not os.path.lexists(path):
-        return
-    if not path.is_dir():
-        _refuse(option, given, "exists and is not a folder.")
-    present = {entry.name for entry in path.iterdir()}
-    if not present:
-        return
+def _written_here(name, patterns) -> bool:
+    """Whether ``name`` is a plain file name sklearn-fer writes (``patterns``)."""
+    plain = (
+        name not in ("", ".", "..")
+        and name == os.path.basename(name)
+        and not any(sep and sep in name for sep in ("/", "\\", os.sep, os.altsep))
+        and "\0" not in name
+        and name != MARKER
+    )
+    return plain and any(fnmatch.fnmatchcase(name, p) for p in patterns)
+
+
+def _marker_files(option, given, patterns) -> set:
+    """The files the folder's marker lists, each checked; refused if not ours."""
+    marker = Path(given) / MARKER
     try:
-        written = set(json.loads((path / MARKER).read_text())["files"])
-    except (OSError, ValueError, KeyError, TypeError):
+        info = os.lstat(marker)
+    except OSError:
         _refuse(
             option,
             given,
-            "is a folder that sklearn-fer did not write; it is never replaced "
-            "(give a new or empty folder).",
+            f"is a folder that sklearn-fer did not write; {NEVER_REPLACED}",
         )
-    foreign = sorted(present - written - {MARKER})
+    not_ours = f"its {MARKER} file is not one sklearn-fer writes"
+    if not stat.S_ISREG(info.st_mode):
+        _refuse(option, given, f"{not_ours} (not a regular file); {NEVER_REPLACED}")
+    if info.st_size > MAX_MARKER_BYTES:
+        _refuse(option, given, f"{not_ours} ({info.st_size:,} bytes); {NEVER_REPLACED}")
+    try:
+        content = json.loads(marker.read_bytes())
+    except (OSError, ValueError):
+        _refuse(option, given, f"{not_ours} (not JSON); {NEVER_REPLACED}")
+    files = content.get("files") if isinstance(content, dict) else None
+    if not isinstance(files, list) or not all(isinstance(n, str) for n in files):
+        _refuse(option, given, f"{not_ours} (no list of file names); {NEVER_REPLACED}")
+    for name in files:
+        if not _written_here(name, patterns):
+            _refuse(
+                option,
+                given,
+                f"its {MARKER} file lists {name!r}, not a file sklearn-fer writes "
+                f"there; {NEVER_REPLACED}",
+            )
+    return set(files)
+
+
+def _check_folder(option, given, force, patterns) -> list:
+    """Check a folder output; return the files to delete when it is replaced."""
+    path = Path(given)
+    if not os.path.lexists(path):
+        return []
+    if path.is_symlink():
+        _refuse(option, given, "is a symbolic link; give the folder it names.")
+    if not path.is_dir():
+        _refuse(option, given, "exists and is not a folder.")
+    if not os.access(path, os.R_OK | os.X_OK):
+        _refuse(option, given, "is a folder that cannot be read; it is not replaced.")
+    present = {entry.name: entry for entry in os.scandir(path)}
+    if not present:
+        return []
+    written = _marker_files(option, given, patterns)
+    foreign = sorted(set(present) - written - {MARKER})
     if foreign:
         _refuse(
             option,
@@ -111,15 +223,83 @@ def _check_folder(option, given, force):
             f"holds files that sklearn-fer did not write ({', '.join(foreign[:5])}); "
             "it is never replaced.",
         )
+    for name, entry in sorted(present.items()):
+        if not entry.is_file(follow_symlinks=False):
+            kind = "a symbolic link" if entry.is_symlink() else "not a regular file"
+            _refuse(
+                option,
+                given,
+                f"its {name} is {kind}, not a file sklearn-fer wrote; it is never "
+                "replaced.",
+            )
     if not force:
         _refuse(option, given, "holds an earlier report; add --force to replace it.")
+    if not os.access(path, os.W_OK | os.X_OK):
+        _refuse(
+            option,
+            given,
+            f"its files cannot be removed (no permission to write in {path}); "
+            "it is not replaced.",
+        )
+    return sorted(set(present) - {MARKER})
+
+
+def _remove_old(aside: Path, names, option, given):
+    """Delete the old folder set aside: the files its marker listed, and it.
+
+    Anything else found there (written meanwhile by someone else) is kept,
+    under a name of its own beside ``given``, and a warning says where.
+    """
+    for name in [*names, MARKER]:
+        path = aside / name
+        with contextlib.suppress(FileNotFoundError):
+            if stat.S_ISREG(os.lstat(path).st_mode):
+                path.unlink()
+    try:
+        aside.rmdir()
+    except OSError:
+        kept = Path(f"{given}.old")
+        number = 1
+        while os.path.lexists(kept):
+            number += 1
+            kept = Path(f"{given}.old-{number}")
+        try:
+            os.rename(aside, kept)
+        except OSError:
+            kept = aside
+        warnings.warn(
+            f"{option} {given} was replaced; its old folder held files that "
+            f"sklearn-fer did not write, kept in {kept}.",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+
+
+@contextlib.contextmanager
+def _interrupts_held_off():
+    """Ctrl-C during the block takes effect at its end (main thread only)."""
+    previous = signal.getsignal(signal.SIGINT)
+    main_thread = threading.current_thread() is threading.main_thread()
+    if not (main_thread and callable(previous)):  # not ours, or ignored
+        yield
+        return
+    received = []
+    signal.signal(signal.SIGINT, lambda number, frame: received.append(number))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if received:
+        raise KeyboardInterrupt
 
 
 @dataclass
 class Outputs:
     """What a command reads and writes, as the user gave the paths.
 
-    ``files`` and ``folders`` map an option (``'--out'``) to its path.
+    ``files`` and ``folders`` map an option (``'--out'``) to its path;
+    ``contents`` the names each folder option holds, when they differ from
+    ``FOLDER_FILES``.
     """
 
     inputs: list = field(default_factory=list)
@@ -127,47 +307,154 @@ class Outputs:
     folders: dict = field(default_factory=dict)
     force: bool = False
     command: str = ""
+    contents: dict = field(default_factory=dict)
+    _locks: list = field(default_factory=list, repr=False)
+    _staged: dict = field(default_factory=dict, repr=False)
+
+    def _patterns(self, option):
+        return self.contents.get(option) or FOLDER_FILES[option]
+
+    def _given(self, option):
+        return self.files.get(option) or self.folders[option]
+
+    def _outputs(self):
+        return [
+            *((option, given, False) for option, given in self.files.items()),
+            *((option, given, True) for option, given in self.folders.items()),
+        ]
+
+    def _check_contents(self, options):
+        """The files each folder of ``options`` holds, once checked."""
+        held = {}
+        for option in options:
+            if option in self.folders:
+                held[option] = _check_folder(
+                    option, self.folders[option], self.force, self._patterns(option)
+                )
+            else:
+                _check_file(option, self.files[option], self.force)
+        return held
+
+    def _check_paths(self):
+        inputs = [source for source in self.inputs if source]
+        outputs = self._outputs()
+        for option, given, is_folder in outputs:
+            _check_location(option, given)
+            _check_not_an_input(option, given, is_folder, inputs)
+        _check_apart(outputs)
 
     def check(self):
         """Refuse the plan (UsageError) before any work if an output is unsafe."""
-        inputs = [source for source in self.inputs if source]
-        seen = {}
-        for option, given, is_folder in [
-            *((o, p, False) for o, p in self.files.items()),
-            *((o, p, True) for o, p in self.folders.items()),
-        ]:
-            _check_location(option, given)
-            _check_not_an_input(option, given, is_folder, inputs)
-            for other, other_given in seen.items():
-                if _same(Path(given), Path(other_given)):
-                    _refuse(option, given, f"is also {other}; give two paths.")
-            seen[option] = given
-            if is_folder:
-                _check_folder(option, given, self.force)
+        self._check_paths()
+        self._check_contents([option for option, _, _ in self._outputs()])
+
+    @contextlib.contextmanager
+    def reserve(self):
+        """Check the plan and lock every output while the command runs.
+
+        On leaving, whatever was staged and not published is removed and the
+        locks are freed. An error about a staged temporary names its output.
+        """
+        try:
+            self._check_paths()
+            for option, given, _ in self._outputs():
+                remove_stale_temporaries(Path(given).parent)
+                lock = lock_output(given)
+                if lock is None:
+                    _refuse(
+                        option,
+                        given,
+                        "another sklearn-fer command is writing it now; wait for "
+                        "it to end, or give another path.",
+                    )
+                self._locks.append(lock)
+            self.check()  # with the locks held: no other command writes them
+            try:
+                yield self
+            except OSError as exc:
+                for option, staged in self._staged.items():
+                    exc = error_about(self._given(option), exc, staged)
+                raise exc from None
+        finally:
+            self._discard()
+            for lock in self._locks:
+                release_output(lock)
+            self._locks.clear()
+
+    def _discard(self):
+        import shutil
+
+        for staged in self._staged.values():
+            if staged.is_dir() and not staged.is_symlink():
+                shutil.rmtree(staged, ignore_errors=True)
             else:
-                _check_file(option, given, self.force)
+                staged.unlink(missing_ok=True)
+        self._staged.clear()
 
     def file(self, option) -> Path:
-        """The path of ``option``, checked again just before it is written."""
+        """Where to write ``option``'s file: a temporary file beside it, which
+        ``publish`` renames into place."""
         given = self.files[option]
         _check_location(option, given)
-        _check_file(option, given, self.force)
-        return Path(given)
+        staged = new_temporary(Path(given).parent)
+        self._staged[option] = staged
+        return staged
 
     @contextlib.contextmanager
     def folder(self, option):
-        """A staging folder that replaces ``option``'s folder, whole, at the end."""
+        """A staging folder for ``option``'s folder, which ``publish`` makes
+        the folder, whole; the marker listing its files is written at the end."""
         from .. import __version__
-        from ..utils._files import atomic_directory
 
         given = self.folders[option]
         _check_location(option, given)
-        _check_folder(option, given, self.force)
-        with atomic_directory(given, replace=True) as staging:
-            yield staging
-            files = sorted(entry.name for entry in staging.iterdir())
-            marker = {
-                "written by": f"sklearn-fer {__version__} {self.command}",
-                "files": files,
-            }
-            (staging / MARKER).write_text(json.dumps(marker, indent=2) + "\n")
+        staging = new_temporary(Path(given).parent, directory=True)
+        self._staged[option] = staging
+        yield staging
+        files = sorted(entry.name for entry in staging.iterdir())
+        unexpected = [n for n in files if not _written_here(n, self._patterns(option))]
+        if unexpected:  # the next run could not replace the folder
+            raise RuntimeError(
+                f"{option}: {unexpected} are not among the files FOLDER_FILES "
+                "says sklearn-fer writes there."
+            )
+        marker = {
+            "written by": f"sklearn-fer {__version__} {self.command}",
+            "files": files,
+        }
+        (staging / MARKER).write_text(json.dumps(marker, indent=2) + "\n")
+
+    def publish(self):
+        """Rename every staged output into place, each checked once more.
+
+        Folders first (each swap is undone if a later rename fails), then
+        files; the old folders are then removed (only the files their
+        markers list). Ctrl-C meanwhile takes effect once all is done.
+        """
+        if not self._staged:
+            return
+        staged = self._staged
+        with _interrupts_held_off():
+            held = self._check_contents(list(staged))
+            swapped = []
+            try:
+                for option, staging in staged.items():
+                    if option in self.folders:
+                        given = Path(self.folders[option])
+                        swapped.append((option, swap_in(staging, given)))
+                for option, staging in staged.items():
+                    if option in self.files:
+                        try:
+                            os.replace(staging, self.files[option])
+                        except OSError as exc:
+                            raise error_about(
+                                self.files[option], exc, staging
+                            ) from None
+            except BaseException:
+                for option, aside in reversed(swapped):
+                    swap_back(staged[option], Path(self.folders[option]), aside)
+                raise
+            self._staged = {}
+            for option, aside in swapped:
+                if aside is not None:
+                    _remove_old(aside, held[option], option, self.folders[option])

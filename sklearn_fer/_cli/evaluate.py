@@ -58,13 +58,27 @@ def outputs(args) -> Outputs:
 
 
 def load(args):
-    """The model of ``--model FILE``, loaded as ``--format`` and ``--trust`` say."""
+    """The model of ``--model FILE``, loaded as ``--format`` and ``--trust`` say.
+
+    It must be a classifier (``predict_proba``, ``classes_``): a file holding
+    a scaler alone, say, is refused here, by name, not when first used.
+    """
     from ..utils import load_model
     from ..utils._fitted_state import check_loaded_classifier
 
     model = load_model(args.model, format=args.format, trust=args.trust)
     check_loaded_classifier(model, args.model)
     return model
+
+
+def _scored(model, X, y, args):
+    """``scores``, with an error of the model naming its file."""
+    try:
+        return scores(model, X, y)
+    except (ValueError, TypeError, AttributeError, IndexError) as exc:
+        raise ValueError(
+            f"{args.model} cannot score these faces ({type(exc).__name__}: {exc})."
+        ) from exc
 
 
 def run(args):
@@ -76,7 +90,7 @@ def run(args):
     target = fer2013_target(model)
     faces = load_faces(path, target=target, usage=args.usage, labelled=True)
     y = labels_for(model, faces)
-    split_scores, predicted = scores(model, faces.data, y)
+    split_scores, predicted = _scored(model, faces.data, y, args)
     print_scores(f"{args.usage} scores of {args.model} ({len(y)} faces)", split_scores)
     if args.report:
         estimator = final_step(model)
@@ -104,4 +118,5 @@ def run(args):
                 subject=f"{type(estimator).__name__} from {Path(args.model).name}",
                 scored_on=f"{args.usage} of {Path(path).name}",
             )
+        args.outputs.publish()
         print(f"report: {args.report}")

@@ -209,4 +209,5 @@ def run(args):
             plot = f", plot: {Path(args.out) / 'sweep.png'}"
         except ImportError:
             plot = " (no plot: matplotlib missing)"
+    args.outputs.publish()
     print(f"\nresults: {Path(args.out) / 'sweep.json'}{plot}")

@@ -192,7 +192,15 @@ def run(args):
     name_classes(model, target_names)
     # Saved as a user would construct it: a refit of the file prints nothing.
     estimator.set_params(verbose=0)
-    saved = save_model(model, args.outputs.file("--out"), format=args.format)
+    # The model and its report are written under temporary names, then
+    # published together (Ctrl-C held off meanwhile): never a new model beside
+    # an old report. The report names the model's bytes (size, SHA-256).
+    staged = save_model(model, args.outputs.file("--out"), format=args.format)
+    metrics["model_file"] = {
+        **file_facts(staged),
+        "path": args.out,
+        "name": Path(args.out).name,
+    }
     with args.outputs.folder("--report") as staging:
         write_report(
             staging,
@@ -205,4 +213,5 @@ def run(args):
             validation=f"validation: {validation}",
         )
         write_model_card(staging, model, metrics, Path(args.out).name, args.format)
-    print(f"\nmodel: {saved}\nreport: {report_dir(args)}")
+    args.outputs.publish()
+    print(f"\nmodel: {args.out}\nreport: {report_dir(args)}")

@@ -8,6 +8,7 @@ concatenates the blocks; ``iter_fer2013`` hands them out in fixed-size chunks,
 so its memory stays bounded whatever the file size.
 """
 
+import contextlib
 import gzip
 import os
 import zipfile
@@ -19,12 +20,14 @@ from pathlib import Path
 import numpy as np
 from sklearn.utils import Bunch
 
+from ..utils._files import open_regular
 from ..utils._parallel import ordered_thread_map
-from ._cache import read_cached, write_cached
+from ._cache import is_unchanged, read_cached, source_identity, write_cached
 from ._emotions import EMOTIONS, USAGES, emotion_codes
 from ._images import iter_folder_records
 from ._pixels import (
     IMAGE_SHAPE,
+    MIN_PIXEL_CHARS,
     N_PIXELS,
     parse_pixel_rows,
     pixel_feature_names,
@@ -39,6 +42,9 @@ _HAPPY = EMOTIONS.index("happy")
 #: Longest line read: a valid one holds 2304 values of at most 3 digits in some
 #: 9.3 kB, so this bounds the memory spent on a file that is not FER2013.
 MAX_LINE_BYTES = 64 << 10
+#: Lines too short to hold a face (blank ones) read beyond those that may hold
+#: one: bounds the work on a file of empty lines (a 2 MB zip holds 2 GiB).
+MAX_SHORT_LINES = 10_000
 #: What a damaged or unreadable compressed file raises while it is read.
 _READ_ERRORS = (OSError, EOFError, RuntimeError, zlib.error, zipfile.BadZipFile)
 
@@ -78,16 +84,27 @@ class _CSVLayout:
 # -- reading files --------------------------------------------------------------
 
 
-def _open_decompressed(path: Path):
-    """Binary stream of the CSV text inside ``path`` (plain, gzip or zip)."""
-    with open(path, "rb") as file:
-        magic = file.read(4)
-    if magic.startswith(_GZIP_MAGIC):
-        return gzip.open(path, "rb")
-    if magic != _ZIP_MAGIC:
-        return open(path, "rb")
+def _open_source(path: Path):
+    """The FER2013 file at ``path``, opened: a regular file, or an error naming it."""
     try:
-        archive = zipfile.ZipFile(path)
+        return open_regular(path)
+    except FileNotFoundError:
+        raise FileNotFoundError(f"No FER2013 file or folder at {path}.") from None
+
+
+def _open_decompressed(file, path: Path):
+    """Binary stream of the CSV text inside ``file`` (plain, gzip or zip).
+
+    ``file`` is the opened ``path``; the caller closes it, after the stream.
+    """
+    magic = file.read(4)
+    file.seek(0)
+    if magic.startswith(_GZIP_MAGIC):
+        return gzip.GzipFile(fileobj=file, mode="rb")
+    if magic != _ZIP_MAGIC:
+        return file
+    try:
+        archive = zipfile.ZipFile(file)
     except (*_READ_ERRORS, NotImplementedError) as exc:
         raise ValueError(f"Cannot read {path} as a zip archive: {exc}") from exc
     members = [
@@ -96,7 +113,6 @@ def _open_decompressed(path: Path):
         if not info.is_dir() and info.filename.lower().endswith(".csv")
     ]
     if len(members) != 1:
-        archive.close()
         raise ValueError(
             f"{path} is a zip archive with {len(members)} CSV files "
             f"({members[:5]}); expected exactly one FER2013 CSV."
@@ -104,7 +120,6 @@ def _open_decompressed(path: Path):
     try:
         return archive.open(members[0])
     except (*_READ_ERRORS, NotImplementedError) as exc:
-        archive.close()
         raise ValueError(f"Cannot read {members[0]} in {path}: {exc}") from exc
 
 
@@ -143,9 +158,15 @@ def _detect_layout(header: bytes, path: Path) -> _CSVLayout:
     )
 
 
-def _read_header_and_blocks(path: Path):
-    """The layout, and an iterator of ``(first_line_number, block)`` of whole lines."""
-    stream = _open_decompressed(path)
+def _read_header_and_blocks(file, path: Path):
+    """The layout, and an iterator of ``(first_line_number, block)`` of whole lines.
+
+    Reads the opened ``path``, ``file``. The work on lines too short to hold a
+    face (blank ones) is bounded, as the length of a line is: past
+    ``MAX_SHORT_LINES`` more of them than lines that may hold a face, the
+    file is refused before they are split.
+    """
+    stream = _open_decompressed(file, path)
     try:
         header = stream.readline(MAX_LINE_BYTES + 1)
     except _READ_ERRORS as exc:
@@ -166,10 +187,27 @@ def _read_header_and_blocks(path: Path):
         stream.close()
         raise
 
+    def check_short_lines(block, line_number, counts):
+        # A line holding a face is at least MIN_PIXEL_CHARS long: the lines
+        # beyond what the block's length can hold are blank or malformed.
+        n_lines = block.count(b"\n") + (not block.endswith(b"\n"))
+        may_be_faces = min(n_lines, len(block) // MIN_PIXEL_CHARS + 1)
+        counts[0] += n_lines - may_be_faces
+        counts[1] += may_be_faces
+        if counts[0] > MAX_SHORT_LINES + counts[1]:
+            raise ValueError(
+                f"{path}: over {counts[0]:,} blank or short lines by line "
+                f"{line_number + n_lines:,}, more than the lines that may hold "
+                f"a face ({counts[1]:,}) and {MAX_SHORT_LINES:,} more; a FER2013 "
+                "file holds one face per line. Not read further."
+            )
+
     def blocks():
         line_number = 2
         tail = b""
-        with stream:
+        counts = [0, 0]  # lines too short for a face, lines that may hold one
+        # The decompressing stream is closed here; the file by its opener.
+        with stream if stream is not file else contextlib.nullcontext():
             while True:
                 try:
                     chunk = stream.read(BLOCK_BYTES)
@@ -190,9 +228,11 @@ def _read_header_and_blocks(path: Path):
                         )
                     continue
                 block, tail = tail + chunk[:cut], chunk[cut:]
+                check_short_lines(block, line_number, counts)
                 yield line_number, block
                 line_number += block.count(b"\n")
         if tail:
+            check_short_lines(tail, line_number, counts)
             yield line_number, tail
 
     return layout, blocks()
@@ -246,9 +286,11 @@ def _parse_block(first_line: int, block: bytes, layout: _CSVLayout, source: str)
                 )
             usages.append(usage)
     if problems:
+        plural = "s" if len(problems) > 1 else ""
+        shown = " (the first 5)" if len(problems) > 5 else ""
         raise ValueError(
-            f"{source}: {len(problems)} malformed line(s) in this block (first "
-            f"{min(len(problems), 5)}):\n  " + "\n  ".join(problems[:5])
+            f"{source}: {len(problems)} malformed line{plural} in the block from "
+            f"line {first_line}{shown}: " + "; ".join(problems[:5]) + "."
         )
     pixels = parse_pixel_rows(
         pixel_fields, lambda i: f"{source}, line {line_numbers[i]}"
@@ -264,8 +306,8 @@ def _parse_block(first_line: int, block: bytes, layout: _CSVLayout, source: str)
     return _Records(pixels, emotion, usage)
 
 
-def _iter_csv_records(path: Path):
-    layout, blocks = _read_header_and_blocks(path)
+def _iter_csv_records(file, path: Path):
+    layout, blocks = _read_header_and_blocks(file, path)
     source = path.name
     records = ordered_thread_map(
         _parse_block, ((first, block, layout, source) for first, block in blocks)
@@ -273,32 +315,39 @@ def _iter_csv_records(path: Path):
     return layout.name, records
 
 
-def _iter_records(path):
+def _closing(records, file):
+    """``records``, then ``file`` closed (when they end, or are closed)."""
+    with file:
+        yield from records
+
+
+def _iter_records(path, file=None):
+    """The layout name and an iterator of ``_Records`` of the file or folder.
+
+    Reads ``file`` (the opened ``path``) when given; else opens ``path``, and
+    closes it when the iterator ends.
+    """
     path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"No FER2013 file or folder at {path}.")
-    if path.is_dir():
+    if file is None and path.is_dir():
         layout, blocks = iter_folder_records(path)
         return layout, (_Records(*block) for block in blocks)
-    return _iter_csv_records(path)
+    if file is not None:
+        return _iter_csv_records(file, path)
+    file = _open_source(path)
+    try:
+        layout, records = _iter_csv_records(file, path)
+    except BaseException:
+        file.close()
+        raise
+    return layout, _closing(records, file)
 
 
-def _read_all_records(path: Path, data_home, cache: bool):
-    """The layout and all the faces of ``path``, from the cache if it has them."""
-    cacheable = cache and path.is_file()
-    if cacheable:
-        cached = read_cached(path, data_home)
-        if cached is not None:
-            layout, pixels, emotion, usage = cached
-            return layout, _Records(pixels, emotion, usage)
-    layout, blocks = _iter_records(path)
-    blocks = list(blocks)
+def _concatenated(blocks) -> _Records:
     if not blocks:  # with empty labels, so that the error says "no faces"
-        no_faces = _Records(
+        return _Records(
             np.empty((0, N_PIXELS), np.uint8), np.empty(0, np.int8), np.empty(0, object)
         )
-        return layout, no_faces
-    records = _Records(
+    return _Records(
         np.concatenate([block.pixels for block in blocks]),
         None
         if blocks[0].emotion is None
@@ -307,10 +356,39 @@ def _read_all_records(path: Path, data_home, cache: bool):
         if blocks[0].usage is None
         else np.concatenate([block.usage for block in blocks]),
     )
-    if cacheable:
-        write_cached(
-            path, data_home, layout, records.pixels, records.emotion, records.usage
-        )
+
+
+def _read_all_records(path: Path, data_home, cache: bool):
+    """The layout and all the faces of ``path``, from the cache if it has them.
+
+    The cache key (the file's size, modification time, inode and first MiB)
+    is taken from the opened file before it is parsed, and the faces are
+    cached only if the file at ``path`` is still that one afterwards: a file
+    replaced or changed while it was parsed is never cached under a key that
+    is not its own.
+    """
+    if path.is_dir():
+        layout, blocks = _iter_records(path)
+        return layout, _concatenated(list(blocks))
+    with _open_source(path) as file:
+        identity = source_identity(file, path) if cache else None
+        if identity is not None:
+            cached = read_cached(identity, data_home)
+            if cached is not None:
+                layout, pixels, emotion, usage = cached
+                return layout, _Records(pixels, emotion, usage)
+        layout, blocks = _iter_records(path, file)
+        records = _concatenated(list(blocks))
+        cacheable = identity is not None and len(records.pixels)
+        if cacheable and is_unchanged(identity, file, path):
+            write_cached(
+                identity,
+                data_home,
+                layout,
+                records.pixels,
+                records.emotion,
+                records.usage,
+            )
     return layout, records
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..utils._files import open_regular
 from ..utils._image_geometry import crop_center
 from ..utils._parallel import n_threads
 from ._emotions import EMOTIONS
@@ -81,12 +82,17 @@ def _shown_levels(image, grey) -> np.ndarray:
 def _decode(path, *, upright: bool, colour: bool = False):
     """The image's grey levels (see ``read_face``) and, with ``colour``, the
     image to show (``_shown_levels``); checked, errors naming ``path``."""
-    Image = _pillow("Reading image files")
-    from PIL import ImageOps
+    _pillow("Reading image files")
+    with open_regular(path) as file:  # not a pipe, which would block
+        return _decode_file(path, file, upright=upright, colour=colour)
+
+
+def _decode_file(path, file, *, upright, colour):
+    from PIL import Image, ImageOps
 
     errors = _decoding_errors(Image)
     try:
-        image = Image.open(path)
+        image = Image.open(file)
     except Image.UnidentifiedImageError:
         raise ValueError(f"{path}: not an image file that Pillow can read.") from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:

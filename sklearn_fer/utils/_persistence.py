@@ -234,7 +234,7 @@ def load_model(path, *, format: str | None = None, trust: bool = False):
     if not path.is_file():
         raise FileNotFoundError(f"No model file at {path}.")
     if format is None:
-        format = "skops" if path.suffix == ".skops" else "pickle?"
+        format = "skops" if path.suffix.lower() == ".skops" else "pickle?"
     if format == "pickle?":
         raise ValueError(
             f"{path} is not a .skops file. Pickle files can run arbitrary code "

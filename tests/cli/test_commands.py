@@ -361,13 +361,13 @@ def test_version(capsys):
 
 
 def test_help_shows_every_default_and_choice(capsys):
-    from sklearn_fer._cli._main import COMMANDS, _HelpFormatter, build_parser
+    from sklearn_fer._cli._main import _HelpFormatter, build_parser, commands
 
     parser = build_parser()
-    commands = next(a for a in parser._actions if a.dest == "command").choices
-    for name in COMMANDS:
+    subparsers = next(a for a in parser._actions if a.dest == "command").choices
+    for name in commands():
         formatter = _HelpFormatter(name)
-        for action in commands[name]._actions:
+        for action in subparsers[name]._actions:
             if not action.option_strings or action.required or action.nargs == 0:
                 continue  # positional, required, or a flag
             assert "default" in formatter._get_help_string(action), (name, action)

@@ -32,13 +32,16 @@ def parses(monkeypatch):
     calls = []
     read = _fer2013._iter_records
     monkeypatch.setattr(
-        _fer2013, "_iter_records", lambda path: calls.append(path) or read(path)
+        _fer2013,
+        "_iter_records",
+        lambda path, *file: calls.append(path) or read(path, *file),
     )
     return calls
 
 
 def _entries(data_home):
-    return sorted((data_home / "sklearn_fer" / "fer2013").glob("*.npz"))
+    folder = data_home / "sklearn_fer" / "fer2013"
+    return sorted(p for p in folder.glob("*.npz") if not p.name.startswith("."))
 
 
 def _assert_same(a, b):
@@ -192,3 +195,114 @@ def test_an_unwritable_cache_warns_and_loads(tmp_path, faces):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         load_fer2013(path, data_home=blocked, cache=False)
+
+
+# -- round two: the key of what was parsed, temporaries, bounds ------------------------
+
+
+def test_a_file_replaced_while_parsed_is_not_cached_under_its_key(
+    tmp_path, faces, monkeypatch
+):
+    # Bug: a file replaced while its first load parsed it got the old faces
+    # cached under the new file's key (a later load returned 32,298 faces for
+    # a file of 700).
+    path = _write_csv(tmp_path / "fer2013.csv", faces)
+    other = np.zeros((2, 2304), dtype=np.uint8)
+    replacement = _write_csv(
+        tmp_path / "new.csv", other, codes=[5, 5], usage=["Training"] * 2
+    )
+    parse_block = _fer2013._parse_block
+
+    def replaced_meanwhile(*args):
+        if replacement.exists():
+            os.replace(replacement, path)
+        return parse_block(*args)
+
+    monkeypatch.setattr(_fer2013, "_parse_block", replaced_meanwhile)
+    first = load_fer2013(path, data_home=tmp_path / "home")
+    np.testing.assert_array_equal(first.data, faces)  # what was opened
+    assert _entries(tmp_path / "home") == []
+    monkeypatch.undo()
+    second = load_fer2013(path, data_home=tmp_path / "home")
+    np.testing.assert_array_equal(second.data, other)
+    np.testing.assert_array_equal(second.target, [5, 5])
+
+
+def test_a_file_changed_in_place_while_parsed_is_not_cached(
+    tmp_path, faces, monkeypatch
+):
+    path = _write_csv(tmp_path / "fer2013.csv", faces)
+    parse_block = _fer2013._parse_block
+
+    def appended_meanwhile(*args):
+        with open(path, "a") as file:
+            file.write(f"3,{' '.join(['1'] * 2304)},Training\n")
+        return parse_block(*args)
+
+    monkeypatch.setattr(_fer2013, "_parse_block", appended_meanwhile)
+    load_fer2013(path, data_home=tmp_path / "home")
+    assert _entries(tmp_path / "home") == []
+
+
+def test_temporaries_of_a_killed_load_are_removed(tmp_path, faces):
+    # Bug: a load killed while writing the cache left a 24 MB .writing-*.npz
+    # forever.
+    import subprocess
+    import sys
+    import time
+
+    from sklearn_fer.utils import _files
+
+    folder = tmp_path / "home" / "sklearn_fer" / "fer2013"
+    folder.mkdir(parents=True)
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    pid = dead.stdout.strip()
+    killed = folder / f"{_files.TEMPORARY_PREFIX}{_files._HOST_TAG}-{pid}-x"
+    killed.write_bytes(b"half an entry")
+    old = folder / ".writing-abc.npz"  # an earlier version's, two days old
+    old.write_bytes(b"half an entry")
+    two_days_ago = time.time() - 2 * 86400
+    os.utime(old, (two_days_ago, two_days_ago))
+    recent = folder / ".writing-def.npz"  # perhaps being written now
+    recent.write_bytes(b"?")
+    path = _write_csv(tmp_path / "fer2013.csv", faces)
+    load_fer2013(path, data_home=tmp_path / "home")
+    assert not killed.exists() and not old.exists() and recent.exists()
+    assert len(_entries(tmp_path / "home")) == 1
+
+
+def test_entries_of_deleted_or_unread_files_are_removed(tmp_path, faces, monkeypatch):
+    # Bug: the cache only grew: entries of deleted files stayed forever.
+    import time
+
+    from sklearn_fer.datasets import _cache
+
+    home = tmp_path / "home"
+    gone = _write_csv(tmp_path / "gone.csv", faces)
+    unread = _write_csv(tmp_path / "unread.csv", faces[::-1])
+    kept = _write_csv(tmp_path / "kept.csv", faces[:3], CODES[:3], USAGE[:3])
+    for path in (gone, unread, kept):
+        load_fer2013(path, data_home=home)
+    assert len(_entries(home)) == 3
+    gone.unlink()
+    long_ago = time.time() - (_cache.MAX_AGE_DAYS + 1) * 86400
+    for entry in _entries(home):
+        if _cache._entry_source(entry) == str(unread.resolve()):
+            os.utime(entry, (long_ago, long_ago))
+    load_fer2013(kept, data_home=home)  # a hit: marks it read, writes nothing
+    assert len(_entries(home)) == 3
+    fresh = _write_csv(tmp_path / "fresh.csv", faces[:2], CODES[:2], USAGE[:2])
+    load_fer2013(fresh, data_home=home)  # a write keeps the cache in bounds
+    assert {_cache._entry_source(entry) for entry in _entries(home)} == {
+        str(kept.resolve()),
+        str(fresh.resolve()),
+    }
+    # Beyond the size bound, the least recently read go first.
+    monkeypatch.setattr(_cache, "MAX_BYTES", 1)
+    load_fer2013(unread, data_home=home)
+    assert [_cache._entry_source(e) for e in _entries(home)] == [str(unread.resolve())]

@@ -503,7 +503,7 @@ def test_memory_stays_bounded_on_a_huge_field(tmp_path, faces):
         line.split(" ", 1) for line in result.stdout.splitlines()
     )
     assert "huge.csv.gz, line 2: longer than 65,536 bytes" in huge_error
-    assert "long.csv.gz: 1 malformed line(s)" in long_error
+    assert "long.csv.gz: 1 malformed line in the block" in long_error
     assert "line 2: 4,194,316 bytes, longer than" in long_error
     assert int(huge_peak) < 64 << 20
     assert int(long_peak) < 64 << 20
@@ -523,3 +523,54 @@ def test_emotion_target_keeps_and_labels_faces_as_load_fer2013(tmp_path, faces, 
 def test_emotion_target_refuses_what_is_not_an_emotion_code(codes):
     with pytest.raises(ValueError, match="emotion codes from 0 to 6"):
         emotion_target(codes)
+
+
+@pytest.mark.parametrize("compression", [None, "gz", "zip"])
+@pytest.mark.parametrize("blank", ["\n", "\r\n", "   \n", ",,\n"])
+def test_the_work_on_blank_lines_is_bounded(tmp_path, faces, compression, blank):
+    # Bug: a 2 MB zip of 2 GiB of empty lines took 306 s to load (no faces).
+    text = fer2013_text(faces) + blank * 3_000_000
+    path = _write(tmp_path / "fer2013.csv", text, compression)
+    with pytest.raises(ValueError, match="blank or short lines") as caught:
+        load_fer2013(path, cache=False)
+    # Refused from the first blocks, not after reading the whole file.
+    last_line = int(
+        re.search(r"by line ([\d,]+)", str(caught.value))[1].replace(",", "")
+    )
+    assert last_line < 2 * (8 << 20) // len(blank)
+
+
+@pytest.mark.parametrize("compression", [None, "gz"])
+def test_some_blank_lines_are_fine(tmp_path, faces, compression):
+    lines = fer2013_text(faces).splitlines()
+    double_spaced = "\n\n".join(lines) + "\n" * 5000
+    path = _write(tmp_path / "fer2013.csv", double_spaced, compression)
+    np.testing.assert_array_equal(load_fer2013(path, cache=False).data, faces)
+
+
+def test_what_is_not_a_regular_file_is_refused(tmp_path):
+    # Bug: a named pipe blocked forever (the reader waited for a writer).
+    import contextlib
+    import threading
+
+    fifo = tmp_path / "fer2013.csv"
+    os.mkfifo(fifo)
+    done = threading.Event()
+
+    def writer_that_closes_at_once():  # so that a blocked reader would end
+        while not done.wait(2):
+            with contextlib.suppress(OSError):  # no reader waiting
+                os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+
+    threading.Thread(target=writer_that_closes_at_once, daemon=True).start()
+    try:
+        for path, kind in [(fifo, "a named pipe"), ("/dev/null", "a character device")]:
+            for load in (load_fer2013, lambda p: next(iter_fer2013(p))):
+                with pytest.raises(ValueError, match=f"{path} is {kind}, not a"):
+                    load(path)
+    finally:
+        done.set()
+    loop = tmp_path / "loop.csv"
+    loop.symlink_to(loop)
+    with pytest.raises(OSError, match="a loop of symbolic links"):
+        load_fer2013(loop)

@@ -123,3 +123,69 @@ def test_stale_temporaries_removed_only_when_their_process_is_gone(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         p.name for p in (alive, other_host, mine)
     )
+
+
+def test_a_lock_holds_across_processes_and_dies_with_its_process(tmp_path):
+    from sklearn_fer.utils._files import LOCK_PREFIX, lock_output, release_output
+
+    output = tmp_path / "report"
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from sklearn_fer.utils._files import lock_output\n"
+            f"held = lock_output({str(output)!r}); print(held is not None, "
+            "flush=True); sys.stdin.read()",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "True"
+        assert lock_output(output) is None  # another process writes it
+        lock = tmp_path / f"{LOCK_PREFIX}report"
+        assert remove_stale_temporaries(tmp_path) == []  # held: kept
+        assert lock.exists()
+    finally:
+        holder.kill()  # killed: the kernel frees its lock, its file stays
+        holder.wait()
+    assert lock.exists()
+    assert remove_stale_temporaries(tmp_path) == [lock]
+    held = lock_output(output)
+    assert held is not None and lock_output(output) is None  # two in one process
+    release_output(held)
+    assert os.listdir(tmp_path) == []
+
+
+def test_a_read_only_stale_folder_is_removed(tmp_path):
+    # Bug: a read-only report set aside by a killed run stayed forever.
+    stale = tmp_path / f"{_files.TEMPORARY_PREFIX}{_files._HOST_TAG}-{_dead_pid()}-x"
+    (stale / "sub").mkdir(parents=True)
+    (stale / "sub" / "metrics.json").write_text("{}")
+    (stale / "metrics.json").write_text("{}")
+    (stale / "sub").chmod(0o555)
+    stale.chmod(0o555)
+    assert remove_stale_temporaries(tmp_path) == [stale]
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("kind", ["folder", "named pipe", "character device", "loop"])
+def test_open_regular_refuses_what_is_not_a_file(tmp_path, kind):
+    from sklearn_fer.utils._files import open_regular
+
+    path = {"folder": tmp_path, "character device": "/dev/zero"}.get(
+        kind, tmp_path / "x"
+    )
+    if kind == "named pipe":
+        os.mkfifo(path)  # opened for reading, it would block until a writer
+    if kind == "loop":
+        path.symlink_to(path)
+        with pytest.raises(OSError, match="a loop of symbolic links"):
+            open_regular(path)
+        return
+    with pytest.raises(ValueError, match=f"is a {kind}, not a regular file"):
+        open_regular(path)
+    (tmp_path / "f").write_bytes(b"ok")
+    with open_regular(tmp_path / "f") as file:
+        assert file.read() == b"ok"
