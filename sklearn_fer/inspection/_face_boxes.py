@@ -2,7 +2,8 @@
 
 import numpy as np
 
-from ..preprocessing._face_cropper import _check_boxes, _import_cv2
+from ..preprocessing._face_cropper import _check_boxes
+from ..preprocessing._face_detectors import import_cv2
 from ..utils._image_geometry import _image_array
 
 
@@ -41,7 +42,7 @@ def annotate_faces(image, boxes, labels=None, *, color=(0, 200, 0)) -> np.ndarra
     >>> annotated.shape, annotated[60, 140].tolist(), annotated[190, 10].tolist()
     ((200, 300, 3), [0, 200, 0], [128, 128, 128])
     """
-    cv2 = _import_cv2()
+    cv2 = import_cv2()
     array, to_255 = _image_array(image)
     boxes = _check_boxes(boxes, array.shape[:2])
     if labels is not None and len(labels) != len(boxes):
