@@ -113,10 +113,33 @@ def _resampling_weights(start, length, n_out, n_in):
     return matrix, first
 
 
-def _crop_square(grey, left, top, side):
-    """The square [left, left + side) x [top, top + side) of ``grey`` as 48 x 48."""
-    rows, row0 = _resampling_weights(top, side, IMAGE_SHAPE[0], grey.shape[0])
-    cols, col0 = _resampling_weights(left, side, IMAGE_SHAPE[1], grey.shape[1])
+def _area_weights(start, length, n_out, n_in):
+    """Weights of the source pixels of each output pixel when shrinking: the
+    share of the output pixel's footprint each covers (OpenCV's INTER_AREA);
+    beyond the image the border pixel repeats. As ``_resampling_weights``."""
+    edges = start + np.arange(n_out + 1) * (length / n_out)
+    first_needed = np.floor(edges[:-1]).astype(np.int64)
+    taps = first_needed[:, None] + np.arange(int(np.ceil(length / n_out)) + 2)
+    overlap = np.minimum(edges[1:, None], taps + 1) - np.maximum(edges[:-1, None], taps)
+    weights = np.maximum(overlap, 0.0)
+    weights /= weights.sum(axis=1, keepdims=True)
+    taps = np.clip(taps, 0, n_in - 1)
+    first, stop = int(taps.min()), int(taps.max()) + 1
+    matrix = np.zeros((n_out, stop - first))
+    np.add.at(matrix, (np.arange(n_out)[:, None], taps - first), weights)
+    return matrix, first
+
+
+def _crop_square(grey, left, top, side, *, area=False):
+    """The square [left, left + side) x [top, top + side) of ``grey`` as 48 x 48.
+
+    ``area``: a square larger than 48 pixels is shrunk by averaging each
+    output pixel's footprint (sharper than the bilinear filter, whose reach is
+    two output pixels); a smaller one is still enlarged bilinearly.
+    """
+    weights = _area_weights if area and side > IMAGE_SHAPE[0] else _resampling_weights
+    rows, row0 = weights(top, side, IMAGE_SHAPE[0], grey.shape[0])
+    cols, col0 = weights(left, side, IMAGE_SHAPE[1], grey.shape[1])
     region = grey[row0 : row0 + rows.shape[1], col0 : col0 + cols.shape[1]]
     region = region.astype(np.float32, copy=False)
     face = rows.astype(np.float32) @ region @ cols.T.astype(np.float32)

@@ -289,18 +289,27 @@ def test_crop_center_is_pillows_fit(shape):
     assert difference.max() <= 1 and difference.mean() < 0.25
 
 
-def test_crop_faces_is_pillows_resize_of_the_box():
+def test_crop_faces_averages_when_shrinking_and_is_bilinear_when_enlarging(cv2):
+    """A box larger than 48 pixels is shrunk as OpenCV's INTER_AREA does (each
+    output pixel the mean of its footprint); a smaller one enlarged as
+    Pillow's bilinear resize."""
     PIL_Image = pytest.importorskip("PIL.Image")
     image = np.random.RandomState(0).randint(0, 256, (200, 300)).astype(np.uint8)
-    boxes = [[50, 30, 100, 100], [0, 0, 200, 200], [250, 150, 50, 50], [7, 9, 33, 33]]
+    boxes = [[50, 30, 100, 100], [0, 0, 200, 200], [250, 150, 50, 50], [7, 9, 61, 61]]
     faces = crop_faces(image, boxes)
     for face, (x, y, w, h) in zip(faces, boxes, strict=True):
-        expected = np.asarray(
-            PIL_Image.fromarray(image).resize(
-                (48, 48), PIL_Image.Resampling.BILINEAR, box=(x, y, x + w, y + h)
-            )
+        expected = cv2.resize(
+            image[y : y + h, x : x + w], (48, 48), interpolation=cv2.INTER_AREA
         )
+        # OpenCV rounds in fixed point for whole factors.
         assert np.abs(face.reshape(48, 48).astype(int) - expected).max() <= 1
+    (small,) = crop_faces(image, [[7, 9, 33, 33]])
+    expected = np.asarray(
+        PIL_Image.fromarray(image).resize(
+            (48, 48), PIL_Image.Resampling.BILINEAR, box=(7, 9, 40, 42)
+        )
+    )
+    assert np.abs(small.reshape(48, 48).astype(int) - expected).max() <= 1
 
 
 @pytest.mark.parametrize("shape", [(100, 300), (300, 100)])
@@ -692,7 +701,7 @@ def test_only_the_face_region_is_read_yet_the_border_repeats(angle):
             if angle:
                 whole = _face_cropper._crop_turned_square(grey, left, top, side, angle)
             else:
-                whole = _face_cropper._crop_square(grey, left, top, side)
+                whole = _face_cropper._crop_square(grey, left, top, side, area=True)
             np.testing.assert_array_equal(face, whole)
 
 
