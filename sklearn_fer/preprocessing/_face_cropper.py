@@ -436,7 +436,8 @@ class FaceCropper:
         longest = max(shape[:2])
         if self.max_side is None or longest <= self.max_side:
             return 1
-        return math.ceil(longest / self.max_side)
+        # At least one pixel across a thin strip (which holds no face).
+        return min(math.ceil(longest / self.max_side), min(shape[:2]))
 
     def _find(self, detector, array, to_255) -> Found:
         """The detector's faces, in pixels of the full-size image."""

@@ -502,6 +502,7 @@ def test_the_detector_sees_a_shrunk_copy(stub):
         ((961, 700), 960, (480, 350)),
         ((4000, 100), 960, (800, 20)),
         ((4000, 3000), None, (4000, 3000)),
+        ((2, 5000), 960, (1, 2500)),  # a strip: at least a pixel across
     ],
 )
 def test_the_copy_is_at_most_max_side(stub, shape, max_side, seen_shape):
