@@ -29,8 +29,14 @@ from typing import NamedTuple
 import numpy as np
 from sklearn.utils._param_validation import validate_parameter_constraints
 
-from ..datasets import N_PIXELS
-from ..utils._image_geometry import _crop_square, _grey, _image_array, _to_uint8
+from ..datasets import IMAGE_SHAPE, N_PIXELS
+from ..utils._image_geometry import (
+    _area_resize,
+    _crop_square,
+    _grey,
+    _image_array,
+    _to_uint8,
+)
 from ..utils._sklearn_api import Interval, StrOptions
 from . import _face_detectors
 from ._face_detectors import DETECTORS, Found
@@ -99,7 +105,7 @@ def _crop_boxes(array, boxes, margin, angles=None):
         y0, y1 = _span(top + side / 2, reach, height)
         grey = _grey(array[y0:y1, x0:x1])
         if angle == 0.0:
-            faces[row] = _crop_square(grey, left - x0, top - y0, side, area=True)
+            faces[row] = _crop_square(grey, left - x0, top - y0, side)
         else:
             faces[row] = _crop_turned_square(grey, left - x0, top - y0, side, angle)
     return faces
@@ -113,37 +119,26 @@ def _span(centre, reach, size):
     return start, max(min(size, math.ceil(centre + reach)), start + 1)
 
 
-def _shrink(array, factor):
-    """``array`` (H, W[, C]) averaged over ``factor`` x ``factor`` blocks, float32.
-
-    The last rows and columns that do not fill a block are dropped, so that a
-    pixel ``p`` of the result covers ``[p * factor, (p + 1) * factor)``. Summed
-    block row by block row (a strided add per offset): a 3000 x 2000 colour
-    photo shrinks 4x in tens of milliseconds.
-    """
-    if factor == 1:
-        return array
-    height, width = (n // factor * factor for n in array.shape[:2])
-    blocks = array[:height, :width].reshape(
-        height // factor, factor, width // factor, factor, *array.shape[2:]
+def _area_shrink(array, height, width):
+    """``array`` (H, W[, 3]) shrunk to (height, width) by averaging each output
+    pixel's footprint: OpenCV's INTER_AREA where ``cv2`` imports (a few
+    milliseconds for a 3000 x 2000 photo), else the same in NumPy."""
+    try:
+        import cv2
+    except ImportError:
+        return _area_resize(array, height, width)
+    return cv2.resize(
+        np.ascontiguousarray(array), (width, height), interpolation=cv2.INTER_AREA
     )
-    if array.dtype == np.uint8 and factor <= 16:
-        total = np.zeros(blocks[:, 0, :, 0].shape, dtype=np.uint16)
-    else:
-        total = np.zeros(blocks[:, 0, :, 0].shape, dtype=np.float32)
-    for i in range(factor):
-        for j in range(factor):
-            total += blocks[:, i, :, j]
-    return total * np.float32(1 / factor**2)
 
 
 def _crop_turned_square(grey, left, top, side, angle):
     """The square ``[left, left + side) x [top, top + side)`` turned by ``angle``
     degrees about its centre (clockwise in the image, y down), as 48 x 48.
 
-    The region around it is first shrunk by whole blocks to about twice the
-    output's resolution, turned with bilinear interpolation (the border
-    repeated), then resized like an upright crop.
+    The region around it is first shrunk (averaging, as an upright crop is)
+    to about twice the output's resolution, turned with bilinear
+    interpolation (the border repeated), then resized like an upright crop.
     """
     from scipy.ndimage import affine_transform
 
@@ -157,27 +152,38 @@ def _crop_turned_square(grey, left, top, side, angle):
         np.clip(rows, 0, grey.shape[0] - 1)[:, None],
         np.clip(cols, 0, grey.shape[1] - 1),
     ]
-    factor = max(1, int(side // (2 * 48)))
-    region = np.asarray(_shrink(region, factor), dtype=np.float32)
-    # In the shrunk region's pixels: the centre, and the side of the square.
-    centre_x = (centre_x - cols[0]) / factor
-    centre_y = (centre_y - rows[0]) / factor
-    side = side / factor
-    size = math.ceil(side) + 2
-    # Output pixel (i, j) of the upright square samples the region at its
-    # centre turned by the angle: (row, col) = M @ (i, j) + offset, pixel
-    # centres at +0.5.
-    matrix = np.array([[cos, sin], [-sin, cos]])
-    start = 0.5 - size / 2
+    # Pixels of the photo per pixel of the upright square turned into.
+    step = max(1.0, side / (2 * IMAGE_SHAPE[0]))
+    row_step = col_step = 1.0
+    if step > 1:
+        height, width = (max(1, round(n / step)) for n in region.shape)
+        region = _area_resize(region, height, width)
+        row_step, col_step = len(rows) / height, len(cols) / width
+    size = math.ceil(side / step) + 2
+    # Output pixel (i, j) of the upright square samples the region where its
+    # centre falls once turned by the angle about the square's centre:
+    # (row, col) = M @ (i, j) + offset, in the region's pixel indices.
+    matrix = np.array(
+        [
+            [step * cos / row_step, step * sin / row_step],
+            [-step * sin / col_step, step * cos / col_step],
+        ]
+    )
+    start = step * (0.5 - size / 2)
     offset = (
-        centre_y - 0.5 + start * (sin + cos),
-        centre_x - 0.5 + start * (cos - sin),
+        (centre_y - rows[0] + start * (cos + sin)) / row_step - 0.5,
+        (centre_x - cols[0] + start * (cos - sin)) / col_step - 0.5,
     )
     upright = affine_transform(
-        region, matrix, offset, output_shape=(size, size), order=1, mode="nearest"
+        np.asarray(region, dtype=np.float32),
+        matrix,
+        offset,
+        output_shape=(size, size),
+        order=1,
+        mode="nearest",
     )
-    edge = (size - side) / 2
-    return _crop_square(upright, edge, edge, side, area=True)
+    edge = (size - side / step) / 2
+    return _crop_square(upright, edge, edge, side / step)
 
 
 def _check_boxes(boxes, shape):
@@ -340,10 +346,10 @@ class FaceCropper:
     detector : {"auto", "yunet", "haar"}, default="auto"
         Which detector finds the faces.
     max_side : int or None, default=960
-        The detector sees the photo shrunk (by a whole factor, averaging
-        blocks of pixels) until neither side exceeds this; None: at full
-        size. Faces smaller than about 10 (YuNet) or 24 (Haar) pixels of the
-        shrunk copy are not found.
+        The detector sees a copy of the photo shrunk so that its longer
+        side is ``max_side`` pixels (each pixel of the copy the average of
+        its footprint); None: at full size. Faces smaller than about 10
+        (YuNet) or 24 (Haar) pixels of the copy are not found.
     min_size : int, default=48
         Smallest face kept: the side of its square, in pixels of the photo.
         Smaller faces would be enlarged to 48 x 48, blurrier than FER2013's.
@@ -432,33 +438,40 @@ class FaceCropper:
         )
         return _face_detectors.resolve_detector(self.detector)
 
-    def _shrink_factor(self, shape):
-        longest = max(shape[:2])
+    def _detection_shape(self, shape):
+        """(height, width) of the copy the detector sees: the photo's, or
+        shrunk so that its longer side is ``max_side`` (rounded)."""
+        height, width = shape[:2]
+        longest = max(height, width)
         if self.max_side is None or longest <= self.max_side:
-            return 1
+            return height, width
+        scale = self.max_side / longest
         # At least one pixel across a thin strip (which holds no face).
-        return min(math.ceil(longest / self.max_side), min(shape[:2]))
+        return max(1, round(height * scale)), max(1, round(width * scale))
 
     def _find(self, detector, array, to_255) -> Found:
         """The detector's faces, in pixels of the full-size image."""
-        factor = self._shrink_factor(array.shape)
-        small = _shrink(array[:, :, :3] if array.ndim == 3 else array, factor)
+        height, width = self._detection_shape(array.shape)
+        small = array[:, :, :3] if array.ndim == 3 else array
+        if (height, width) != array.shape[:2]:
+            small = _area_shrink(small, height, width)
         if small.dtype != np.uint8:
             small = _to_uint8(small * np.float32(to_255))
+        # Pixels of the photo per pixel of the copy, along x and y.
+        scale = np.array([array.shape[1] / width, array.shape[0] / height])
         if detector == "haar":
-            grey = _grey(small)
             found = _face_detectors.find_haar(
-                grey if grey.dtype == np.uint8 else _to_uint8(grey),
+                _to_uint8(_grey(small)) if small.ndim == 3 else small,
                 self.scale_factor,
                 self.min_neighbors,
-                max(1, round(self.min_size / factor)),
+                max(1, round(self.min_size / scale.max())),
             )
         else:  # in colour, which helps YuNet
             found = _face_detectors.find_yunet(
                 np.ascontiguousarray(small), self.min_confidence
             )
-        landmarks = None if found.landmarks is None else found.landmarks * factor
-        return Found(found.boxes * factor, found.scores, landmarks)
+        landmarks = None if found.landmarks is None else found.landmarks * scale
+        return Found(found.boxes * np.tile(scale, 2), found.scores, landmarks)
 
     #: How YuNet's faces are framed: "box" (its box), "eyes" (its eye
     #: landmarks) or "mean" (of the two); the faces benchmark compares them.

@@ -28,6 +28,7 @@ from sklearn_fer.preprocessing import (
     crop_center,
     crop_faces,
 )
+from sklearn_fer.utils._image_geometry import _area_resize
 
 ROBUST_FACES = (1, 23, 26)
 HAAR = functools.partial(FaceCropper, detector="haar")
@@ -268,11 +269,56 @@ def test_missing_opencv_names_the_extra(monkeypatch):
 # -- cropping and resizing (NumPy only) ----------------------------------------
 
 
-@pytest.mark.parametrize(
-    "shape", [(300, 400), (97, 61), (48, 48), (30, 20), (47, 49), (1000, 700)]
-)
-def test_crop_center_is_pillows_fit(shape):
-    """The centred square, resized like ImageOps.fit(..., BILINEAR)."""
+def area_reference(image, left, top, side):
+    """The square [left, left + side) x [top, top + side) shrunk to 48 x 48,
+    each output pixel the mean of its footprint: every pixel repeated 96
+    times along an axis, a footprint is 2 * side whole repeated pixels (for
+    ``left`` and ``top`` whole or half), averaged."""
+    repeat = 2 * 48
+
+    def along(array, start, axis):
+        array = np.repeat(array.astype(np.float64), repeat, axis=axis)
+        begin = round(start * repeat)
+        array = np.take(array, np.arange(begin, begin + side * repeat), axis=axis)
+        shape = list(array.shape)
+        shape[axis : axis + 1] = [48, 2 * side]
+        return array.reshape(shape).mean(axis=axis + 1)
+
+    return along(along(image, top, 0), left, 1)
+
+
+@pytest.mark.parametrize("shape", [(150, 200), (97, 61), (101, 200), (60, 49)])
+def test_crop_center_averages_each_pixels_footprint(shape):
+    """A square larger than 48 pixels is shrunk as OpenCV's INTER_AREA shrinks
+    (Pillow's bilinear filter, used before, blurs it over two output
+    pixels); odd strips give half-pixel offsets."""
+    image = np.random.RandomState(0).randint(0, 256, shape).astype(np.uint8)
+    side = min(shape)
+    expected = area_reference(image, (shape[1] - side) / 2, (shape[0] - side) / 2, side)
+    face = crop_center(image)
+    assert face.shape == (2304,) and face.dtype == np.uint8
+    np.testing.assert_allclose(face.reshape(48, 48), expected, atol=0.5 + 1e-4)
+
+
+@pytest.mark.parametrize("shape", [(300, 400), (1000, 700)])
+def test_crop_center_is_opencvs_inter_area(cv2, shape):
+    image = np.random.RandomState(0).randint(0, 256, shape).astype(np.uint8)
+    side = min(shape)
+    top, left = (shape[0] - side) // 2, (shape[1] - side) // 2
+    expected = cv2.resize(
+        image[top : top + side, left : left + side],
+        (48, 48),
+        interpolation=cv2.INTER_AREA,
+    )
+    # OpenCV rounds in fixed point.
+    difference = crop_center(image).reshape(48, 48).astype(int) - expected
+    assert np.abs(difference).max() <= 1
+
+
+@pytest.mark.parametrize("shape", [(48, 48), (30, 20), (47, 49)])
+def test_crop_center_enlarges_like_pillow(shape):
+    """A square of at most 48 pixels is resized like
+    ``ImageOps.fit(..., BILINEAR)``."""
     PIL_Image = pytest.importorskip("PIL.Image")
     from PIL import ImageOps
 
@@ -282,10 +328,8 @@ def test_crop_center_is_pillows_fit(shape):
             PIL_Image.fromarray(image), (48, 48), PIL_Image.Resampling.BILINEAR
         )
     )
-    face = crop_center(image)
-    assert face.shape == (2304,) and face.dtype == np.uint8
     # Pillow rounds to 8 bits between its two passes; we round once.
-    difference = np.abs(face.reshape(48, 48).astype(int) - expected)
+    difference = np.abs(crop_center(image).reshape(48, 48).astype(int) - expected)
     assert difference.max() <= 1 and difference.mean() < 0.25
 
 
@@ -477,19 +521,19 @@ def stub(monkeypatch):
 
 
 def test_the_detector_sees_a_shrunk_copy(stub):
-    photo = np.random.RandomState(0).randint(0, 256, (2000, 3000, 3)).astype(np.uint8)
-    # A face of 100 x 120 pixels of the copy, at (50, 40): 4x in the photo.
+    photo = np.random.RandomState(0).randint(0, 256, (1920, 2880, 3)).astype(np.uint8)
+    # A face of 100 x 120 pixels of the copy, at (50, 40): 3x in the photo.
     detector = stub([[50, 40, 100, 120]], face_landmarks(50, 40, 100, 120))
     located = FaceCropper(detector="yunet", align=False).locate(photo)
     (seen,) = detector.seen
-    assert seen.shape == (500, 750, 3) and seen.dtype == np.uint8
-    # Blocks of 4 x 4 pixels averaged (rounded to 8 bits).
-    expected = photo.reshape(500, 4, 750, 4, 3).mean(axis=(1, 3))
-    assert np.abs(seen - expected).max() <= 0.5
+    assert seen.shape == (640, 960, 3) and seen.dtype == np.uint8
+    # Blocks of 3 x 3 pixels averaged (rounded to 8 bits).
+    expected = photo.reshape(640, 3, 960, 3, 3).mean(axis=(1, 3))
+    assert np.abs(seen - expected).max() <= 0.5 + 1e-6
     # Boxes mapped back to the photo, framed as FER2013: 0.937 of the box's
     # height, about its centre.
-    side = round(0.937 * 480)
-    centre = np.array([200 + 400 / 2, 160 + 480 / 2])
+    side = round(0.937 * 360)
+    centre = np.array([150 + 300 / 2, 120 + 360 / 2])
     (box,) = located.boxes
     assert box[2] == box[3] == side
     np.testing.assert_allclose(box[:2] + side / 2, centre, atol=1)
@@ -499,16 +543,57 @@ def test_the_detector_sees_a_shrunk_copy(stub):
     ("shape", "max_side", "seen_shape"),
     [
         ((960, 700), 960, (960, 700)),  # small enough: as it is
-        ((961, 700), 960, (480, 350)),
-        ((4000, 100), 960, (800, 20)),
+        ((961, 700), 960, (960, 699)),
+        ((768, 1024), 960, (720, 960)),  # not halved to 384 x 512
+        ((1588, 2280), 960, (669, 960)),
+        ((2000, 3000), 960, (640, 960)),
+        ((4000, 100), 960, (960, 24)),
         ((4000, 3000), None, (4000, 3000)),
-        ((2, 5000), 960, (1, 2500)),  # a strip: at least a pixel across
+        ((2, 5000), 960, (1, 960)),  # a strip: at least a pixel across
     ],
 )
-def test_the_copy_is_at_most_max_side(stub, shape, max_side, seen_shape):
+def test_the_copy_is_max_side_long(stub, shape, max_side, seen_shape):
+    """The copy is shrunk by the factor that makes its longer side
+    ``max_side``, not by a whole factor (which halved a 1024 x 768 photo,
+    losing faces under 64 pixels)."""
     detector = stub(np.zeros((0, 4)), np.zeros((0, 5, 2)))
     FaceCropper(detector="yunet", max_side=max_side).detect(np.zeros(shape, np.uint8))
     assert detector.seen[0].shape == seen_shape
+
+
+def test_boxes_come_back_at_any_shrink_factor(stub):
+    """A 1024 x 768 photo is seen at 960 x 720: a box of the copy maps back to
+    the photo by 1024 / 960 along x and 768 / 720 along y."""
+    box = [300, 150, 60, 75]
+    detector = stub([box], face_landmarks(*box))
+    photo = np.zeros((768, 1024, 3), np.uint8)
+    located = FaceCropper(detector="yunet", align=False, min_size=1).locate(photo)
+    assert detector.seen[0].shape == (720, 960, 3)
+    scale = 1024 / 960
+    side = round(0.937 * 75 * scale)
+    (found,) = located.boxes
+    assert found[2] == side
+    np.testing.assert_allclose(
+        found[:2] + side / 2, (np.array([330, 187.5]) * scale), atol=1
+    )
+    np.testing.assert_allclose(
+        located.landmarks[0], face_landmarks(*box) * scale, atol=1e-9
+    )
+
+
+@pytest.mark.parametrize("channels", [(), (3,)])
+def test_the_copy_without_opencv_is_opencvs(cv2, stub, monkeypatch, channels):
+    """Where OpenCV is absent (YuNet alone), the copy is shrunk by NumPy, as
+    INTER_AREA shrinks it."""
+    rng = np.random.RandomState(0)
+    photo = rng.randint(0, 256, (1500, 2000, *channels)).astype(np.uint8)
+    detector = stub(np.zeros((0, 4)), np.zeros((0, 5, 2)))
+    FaceCropper(detector="yunet").detect(photo)
+    monkeypatch.setitem(__import__("sys").modules, "cv2", None)
+    FaceCropper(detector="yunet").detect(photo)
+    with_opencv, with_numpy = detector.seen
+    assert with_numpy.shape == with_opencv.shape == (720, 960, *channels)
+    assert np.abs(with_numpy.astype(int) - with_opencv).max() <= 1
 
 
 def test_grey_and_16_bit_photos_reach_the_detector_as_8_bit(stub):
@@ -702,21 +787,26 @@ def test_only_the_face_region_is_read_yet_the_border_repeats(angle):
             if angle:
                 whole = _face_cropper._crop_turned_square(grey, left, top, side, angle)
             else:
-                whole = _face_cropper._crop_square(grey, left, top, side, area=True)
+                whole = _face_cropper._crop_square(grey, left, top, side)
             np.testing.assert_array_equal(face, whole)
 
 
-@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.float32])
-@pytest.mark.parametrize("factor", [1, 3, 17])
-def test_shrink_averages_blocks(dtype, factor):
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(100, 70), (48, 48), (96, 35), (49, 1)])
+def test_area_resize_averages_each_pixels_footprint(dtype, shape):
+    """Shrinking a (100, 70) image to ``shape``: each output pixel is the mean
+    of the source pixels under its footprint, weighted by the share covered,
+    at whole and real factors alike."""
     rng = np.random.RandomState(0)
     image = rng.randint(0, 256, (100, 70, 3)).astype(dtype)
-    shrunk = _face_cropper._shrink(image, factor)
-    height, width = 100 // factor * factor, 70 // factor * factor
-    expected = (
-        image[:height, :width]
-        .astype(np.float64)
-        .reshape(height // factor, factor, width // factor, factor, 3)
-        .mean(axis=(1, 3))
-    )
+    shrunk = _area_resize(image, *shape)
+    assert shrunk.shape == (*shape, 3) and shrunk.dtype == np.float32
+    # Each pixel repeated along an axis so that every footprint covers whole
+    # repeated pixels, then averaged in blocks.
+    expected = image.astype(np.float64)
+    for axis, (n_in, n_out) in enumerate(zip(image.shape, shape, strict=False)):
+        expected = np.repeat(expected, n_out, axis=axis)
+        blocks = list(expected.shape)
+        blocks[axis : axis + 1] = [n_out, n_in]
+        expected = expected.reshape(blocks).mean(axis=axis + 1)
     np.testing.assert_allclose(shrunk, expected, rtol=1e-5)
