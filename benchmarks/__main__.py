@@ -32,6 +32,7 @@ BENCHMARKS = {
     "features": ("benchmarks.bench_features", ()),
     "dask": ("benchmarks.bench_dask", ("dask", "distributed")),
     "cnn": ("benchmarks.bench_cnn", ("torch", "skorch")),
+    "faces": ("benchmarks.bench_faces", ("cv2", "PIL", "skimage")),
 }
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -2,12 +2,14 @@
 Faces in a photo, cropped as FER2013
 ====================================
 
-:class:`~sklearn_fer.preprocessing.FaceCropper` finds faces with OpenCV's
-frontal-face Haar cascade (extra ``faces``) and crops each as FER2013's faces
-were made: the detected box, in grey, resized to 48x48. A model trained on
-FER2013 rows then predicts each face, and
+:class:`~sklearn_fer.preprocessing.FaceCropper` finds faces (extra
+``faces``) and crops each as FER2013's faces were made: the detected face
+framed like FER2013's, in grey, resized to 48x48. A model trained on FER2013
+rows then predicts each face, and
 :func:`~sklearn_fer.inspection.annotate_faces` labels them on the photo.
-Here the "photo" is a grey scene with three synthetic faces pasted in.
+Here the "photo" is a grey scene with three synthetic faces pasted in; they
+are drawn, not photographed, so the example asks for OpenCV's Haar cascade,
+which finds them (YuNet, the default where installed, looks for real faces).
 """
 
 import matplotlib.pyplot as plt
@@ -35,7 +37,7 @@ for index, (top, left) in zip(
 
 # %%
 # Find and crop the faces, then predict them.
-crops = FaceCropper().crop([photo])
+crops = FaceCropper(detector="haar").crop([photo])
 predicted = model.predict(crops.faces.astype(np.float32))
 names = [EMOTIONS[code] for code in predicted]
 print(crops.boxes)

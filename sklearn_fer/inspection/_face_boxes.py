@@ -2,7 +2,8 @@
 
 import numpy as np
 
-from ..preprocessing._face_cropper import check_boxes, import_cv2
+from ..preprocessing._face_cropper import check_boxes
+from ..preprocessing._face_detectors import import_cv2
 from ..utils._image_geometry import image_array
 
 

@@ -6,7 +6,7 @@ linear model separates better than raw pixels.
 """
 
 from ..utils._image_geometry import crop_center
-from ._face_cropper import FaceCropper, FaceCrops, crop_faces
+from ._face_cropper import FaceCropper, FaceCrops, FaceLocations, crop_faces
 from ._fer2013_transformer import FER2013Transformer
 from ._hog import HOGTransformer
 from ._patch_kmeans import PatchKMeansEncoder
@@ -15,6 +15,7 @@ __all__ = [
     "FER2013Transformer",
     "FaceCropper",
     "FaceCrops",
+    "FaceLocations",
     "HOGTransformer",
     "PatchKMeansEncoder",
     "crop_center",

@@ -111,13 +111,14 @@ def test_predict_csv_rows_and_images(softmax_file, fer_file, tmp_path, capsys):
             str(softmax_file),
             str(rows),
             str(image),
+            "--no-detect-faces",  # the photo's centred square
             "--output",
             str(out),
         ]
     )
     assert code == EXIT_OK
     lines = out.read_text().splitlines()
-    # How each face was taken (a column added with --detect-faces).
+    # How each face was taken.
     assert lines[0].startswith("input,face,prediction,p(")
     assert [line.split(",")[1] for line in lines[1:]] == ["row", "row", "centre"]
     # Named as given on the command line (changed from the bare file name).

@@ -1,8 +1,10 @@
-"""``sklearn-fer predict --detect-faces``: one line per face found, with its box.
+"""``sklearn-fer predict`` on photos: one line per face found, with its box.
 
-The photos are scenes with faces of ``make_faces`` pasted in, upscaled 3x:
+Most photos are scenes with faces of ``make_faces`` pasted in, upscaled 3x:
 faces 1, 23 and 26 of ``make_faces(40, random_state=0)``, which OpenCV's Haar
-cascade finds robustly (see tests/preprocessing/test_face_cropper.py).
+cascade finds robustly (see tests/preprocessing/test_face_cropper.py), so
+these tests give ``--detector haar``; YuNet (the default where installed) finds
+no drawn face and is run on scikit-image's astronaut photo.
 """
 
 import csv
@@ -15,13 +17,15 @@ import pytest
 
 from sklearn_fer._cli import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
 from sklearn_fer.datasets import make_faces
-from sklearn_fer.preprocessing import _face_cropper, crop_center, crop_faces
+from sklearn_fer.preprocessing import _face_detectors, crop_center, crop_faces
 from sklearn_fer.utils import load_model
 
 Image = pytest.importorskip("PIL.Image")
 UPSCALE = 3
 SIDE = 48 * UPSCALE
 PLACED = [(1, 30, 20), (23, 200, 300), (26, 60, 600)]  # face, top, left
+HAAR = ["--detector", "haar"]
+NAMES = ["angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"]
 
 
 def iou(box, other):
@@ -67,11 +71,11 @@ def test_one_line_per_face_with_its_box(cv2, run, softmax_file, photos, tmp_path
     group, wall, true_boxes = photos
     rows = tmp_path / "rows.csv"
     rows.write_text("pixels\n" + " ".join(["128"] * 2304) + "\n")
-    argv = ["predict", "--model", softmax_file, "--detect-faces"]
-    code, printed, _ = run(*argv, group, wall, rows)
+    argv = ["predict", "--model", softmax_file, *HAAR]
+    code, printed, err = run(*argv, group, wall, rows)
     assert code == EXIT_OK
     table = _table(printed)
-    names = ["angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"]
+    names = NAMES
     assert list(table[0]) == [
         "input",
         "face",
@@ -80,6 +84,7 @@ def test_one_line_per_face_with_its_box(cv2, run, softmax_file, photos, tmp_path
         "y",
         "width",
         "height",
+        "angle",
         "prediction",
         *(f"p({name})" for name in names),
     ]
@@ -88,6 +93,7 @@ def test_one_line_per_face_with_its_box(cv2, run, softmax_file, photos, tmp_path
     boxes = [[int(row[k]) for k in ("x", "y", "width", "height")] for row in found]
     for row, box, true_box in zip(found, boxes, true_boxes, strict=True):
         assert row["face"] == "detected" and row["faces_found"] == "3"
+        assert row["angle"] == "0"  # the cascade gives no eyes to level
         assert iou(box, true_box) >= 0.5
     # Each face predicted as its crop from the photo's grey levels.
     grey = np.asarray(Image.open(group).convert("L"))
@@ -101,8 +107,9 @@ def test_one_line_per_face_with_its_box(cv2, run, softmax_file, photos, tmp_path
     # A photo without a face: one line saying so, no box, no prediction.
     (nothing,) = [row for row in table if row["input"] == str(wall)]
     assert nothing["face"] == "none" and nothing["faces_found"] == "0"
-    assert all(nothing[k] == "" for k in ("x", "y", "width", "height", "prediction"))
+    assert all(nothing[k] == "" for k in ("x", "y", "width", "angle", "prediction"))
     assert all(nothing[f"p({n})"] == "" for n in names)
+    assert f"no face found in 1 photo: {wall}" in err
     # CSV rows are FER2013 faces already: no detection, no box.
     (row,) = [row for row in table if row["input"] == f"{rows}:1"]
     assert row["face"] == "row" and row["faces_found"] == "" and row["prediction"]
@@ -113,7 +120,7 @@ def test_each_photo_searched_is_announced(cv2, run, softmax_file, photos, monkey
 
     monkeypatch.setattr(_progress, "_stderr_is_terminal", lambda: True)
     group, wall, _ = photos
-    argv = ["predict", "--model", softmax_file, "--detect-faces", group, wall]
+    argv = ["predict", "--model", softmax_file, *HAAR, group, wall]
     code, printed, err = run(*argv)
     assert code == EXIT_OK and "finding" not in printed
     assert [line for line in err.splitlines() if "finding" in line] == [
@@ -124,7 +131,9 @@ def test_each_photo_searched_is_announced(cv2, run, softmax_file, photos, monkey
 
 def test_without_detection_the_photo_is_centre_cropped(run, softmax_file, photos):
     group, _, _ = photos
-    code, printed, _ = run("predict", "--model", softmax_file, group)
+    code, printed, _ = run(
+        "predict", "--model", softmax_file, "--no-detect-faces", group
+    )
     assert code == EXIT_OK
     (row,) = _table(printed)
     assert list(row)[:3] == ["input", "face", "prediction"]
@@ -137,16 +146,13 @@ def test_without_detection_the_photo_is_centre_cropped(run, softmax_file, photos
 def test_annotated_copies_in_a_folder(cv2, run, softmax_file, photos, tmp_path):
     group, wall, _ = photos
     out = tmp_path / "annotated"
-    argv = ["predict", "--model", softmax_file, "--detect-faces", group, wall]
+    argv = ["predict", "--model", softmax_file, *HAAR, group, wall]
     code, printed, err = run(*argv, "--annotate", out)
     assert code == EXIT_OK
     assert f"annotated photos: {out}" in err  # not in the CSV on stdout
     assert printed.startswith("input,face,")
-    assert sorted(p.name for p in out.iterdir()) == [
-        ".sklearn-fer-report",
-        "group.png",
-        "wall.png",
-    ]
+    # No copy of the photo without a face: nothing pretends it was searched.
+    assert sorted(p.name for p in out.iterdir()) == [".sklearn-fer-report", "group.png"]
     original = np.asarray(Image.open(group))
     annotated = np.asarray(Image.open(out / "group.png"))
     assert annotated.shape == original.shape  # colour, full resolution
@@ -159,9 +165,6 @@ def test_annotated_copies_in_a_folder(cv2, run, softmax_file, photos, tmp_path):
     for x, y, w, h in boxes:
         untouched[max(0, y - 40) : y + h + 4, max(0, x - 4) : x + w + 4] = False
     np.testing.assert_array_equal(annotated[untouched], original[untouched])
-    # The photo without faces is copied as it is.
-    wall_copy = np.asarray(Image.open(out / "wall.png"))
-    assert (wall_copy == 90).all()
     # A folder of ours is replaced only with --force.
     code, _, err = run(*argv, "--annotate", out)
     assert code == EXIT_USAGE and "--force" in err
@@ -171,7 +174,7 @@ def test_annotated_copies_in_a_folder(cv2, run, softmax_file, photos, tmp_path):
 def test_annotated_copy_in_one_file(cv2, run, softmax_file, photos, tmp_path):
     group, _, _ = photos
     out = tmp_path / "group-annotated.jpg"
-    argv = ["predict", "--model", softmax_file, "--detect-faces", group]
+    argv = ["predict", "--model", softmax_file, *HAAR, group]
     code, _, _ = run(*argv, "--annotate", out, "--output", tmp_path / "p.csv")
     assert code == EXIT_OK
     with Image.open(out) as written:
@@ -187,8 +190,12 @@ def test_annotated_copy_in_one_file(cv2, run, softmax_file, photos, tmp_path):
 @pytest.mark.parametrize(
     "inputs, extra, says",
     [
-        (["a.png"], ["--annotate", "out"], "--annotate needs --detect-faces"),
-        (["a.png", "b.png"], ["--detect-faces", "--annotate", "out.png"], "a folder"),
+        (
+            ["a.png"],
+            ["--no-detect-faces", "--annotate", "out"],
+            "cannot go with --no-detect-faces",
+        ),
+        (["a.png", "b.png"], ["--annotate", "out.png"], "a folder"),
     ],
 )
 def test_annotate_usage_errors(run, softmax_file, inputs, extra, says):
@@ -200,10 +207,122 @@ def test_missing_opencv_is_one_line_naming_the_extra(
     run, softmax_file, photos, monkeypatch
 ):
     monkeypatch.setitem(sys.modules, "cv2", None)
-    monkeypatch.setattr(_face_cropper, "_cascades", threading.local())
+    monkeypatch.setitem(sys.modules, "yuface", None)
+    monkeypatch.setattr(_face_detectors, "_cascades", threading.local())
     group, _, _ = photos
-    argv = ["predict", "--model", softmax_file, "--detect-faces", group]
-    code, printed, err = run(*argv)
+    code, printed, err = run("predict", "--model", softmax_file, group)
     assert code == EXIT_FAILURE and not printed
     assert err.count("\n") == 1
-    assert "pip install 'sklearn-fer[faces]'" in err
+    assert "pip install 'sklearn-fer[faces]'" in err and "--no-detect-faces" in err
+    # Without a photo to search, or with --no-detect-faces, no detector is needed.
+    face = group.parent / "face48.png"
+    Image.fromarray(np.full((48, 48), 100, np.uint8)).save(face)
+    for argv in ([face], ["--no-detect-faces", group]):
+        assert run("predict", "--model", softmax_file, *argv)[0] == EXIT_OK
+
+
+def test_a_48x48_image_is_a_face_already(run, softmax_file, tmp_path):
+    face = tmp_path / "face.png"
+    pixels = make_faces(1, random_state=3).images[0]
+    Image.fromarray(pixels).save(face)
+    code, printed, _ = run("predict", "--model", softmax_file, face)
+    assert code == EXIT_OK
+    (row,) = _table(printed)
+    # Not searched: no detection columns, the image itself is the face.
+    assert list(row)[:3] == ["input", "face", "prediction"]
+    assert row["face"] == "centre"
+    proba = load_model(softmax_file).predict_proba(pixels.reshape(1, -1))
+    assert float(row["p(happy)"]) == pytest.approx(proba[0, 3], abs=5e-5)
+
+
+def test_detection_is_the_default_and_can_be_turned_off(cv2, run, softmax_file, photos):
+    group, _, _ = photos
+    base = ["predict", "--model", softmax_file, *HAAR, group]
+    default = _table(run(*base)[1])
+    assert default == _table(run(*base, "--detect-faces")[1])  # the old flag
+    assert [row["face"] for row in default] == ["detected"] * 3
+    (row,) = _table(run(*base, "--no-detect-faces")[1])
+    assert row["face"] == "centre" and "x" not in row
+
+
+@pytest.fixture
+def album(photos, tmp_path):
+    """A folder: photos at two depths, a hidden file, a note, a hidden folder."""
+    group, wall, _ = photos
+    album = tmp_path / "album"
+    (album / "b-trip").mkdir(parents=True)
+    (album / ".thumbnails").mkdir()
+    (album / "a.png").write_bytes(wall.read_bytes())
+    (album / "b-trip" / "group.png").write_bytes(group.read_bytes())
+    (album / "c.png").write_bytes(group.read_bytes())
+    (album / ".hidden.png").write_bytes(group.read_bytes())
+    (album / ".thumbnails" / "t.png").write_bytes(group.read_bytes())
+    (album / "notes.txt").write_text("not a photo\n")
+    return album
+
+
+def test_a_folder_is_walked_in_order(cv2, run, softmax_file, album, tmp_path):
+    out = tmp_path / "annotated"
+    code, printed, err = run(
+        "predict", "--model", softmax_file, *HAAR, album, "--annotate", out
+    )
+    assert code == EXIT_OK
+    table = _table(printed)
+    # Sorted by path, sub-folders included, hidden ones and non-images left out.
+    inputs = [str(album / "a.png")] + [str(album / "b-trip" / "group.png")] * 3
+    inputs += [str(album / "c.png")] * 3
+    assert [row["input"] for row in table] == inputs
+    assert table[0]["face"] == "none"
+    assert f"{album}: skipped 1 file that are not images (notes.txt)" in err
+    assert f"no face found in 1 photo: {album / 'a.png'}" in err
+    assert sorted(p.name for p in out.iterdir()) == [
+        ".sklearn-fer-report",
+        "c.png",
+        "group.png",
+    ]
+
+
+def test_folders_refused(run, softmax_file, album, tmp_path):
+    empty = tmp_path / "empty"
+    (empty / "sub").mkdir(parents=True)
+    (empty / "readme.txt").write_text("x")
+    code, _, err = run("predict", "--model", softmax_file, empty)
+    assert code == EXIT_USAGE and "a folder with no image files" in err
+    # Copies written into the folder read would be read as photos next time.
+    code, _, err = run(
+        "predict", "--model", softmax_file, album, "--annotate", album / "out"
+    )
+    assert code == EXIT_USAGE and "lies in the input folder" in err
+
+
+def test_one_annotated_file_for_a_photo_without_a_face(
+    cv2, run, softmax_file, photos, tmp_path
+):
+    _, wall, _ = photos
+    out = tmp_path / "wall-annotated.png"
+    argv = ["predict", "--model", softmax_file, *HAAR, wall, "--annotate", out]
+    code, printed, err = run(*argv)
+    assert code == EXIT_OK and not out.exists()
+    assert _table(printed)[0]["face"] == "none"
+    assert f"annotated photos: none written to {out}" in err
+
+
+def test_the_default_detector_on_a_real_photo(run, softmax_file, tmp_path):
+    pytest.importorskip("yuface", reason="yuface (extra 'faces') not installed")
+    skimage_data = pytest.importorskip("skimage.data")
+    photo = tmp_path / "astronaut.jpg"
+    Image.fromarray(skimage_data.astronaut()).save(photo, quality=95)
+    out = tmp_path / "astronaut-annotated.png"
+    code, printed, _ = run("predict", "--model", softmax_file, photo, "--annotate", out)
+    assert code == EXIT_OK
+    (row,) = _table(printed)
+    assert row["face"] == "detected" and row["faces_found"] == "1"
+    assert row["prediction"] in NAMES
+    box = [int(row[k]) for k in ("x", "y", "width", "height")]
+    assert iou(box, (178, 63, 89, 112)) >= 0.5
+    grey = np.asarray(Image.open(photo).convert("L"))
+    expected = load_model(softmax_file).predict_proba(
+        crop_faces(grey, [box], angles=[float(row["angle"])])
+    )
+    assert float(row["p(happy)"]) == pytest.approx(expected[0, 3], abs=5e-5)
+    assert Image.open(out).size == (512, 512)
