@@ -68,6 +68,33 @@ def _resolve_image_shape(image_shape, n_pixels: int) -> tuple[int, int]:
     return rows, columns
 
 
+def mirror_faces(X, image_shape=None):
+    """Faces mirrored left to right, in the layout they came in (a copy).
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, rows * columns) or (n_samples, rows, columns)
+        Faces as pixel rows (an array or a DataFrame) or images.
+    image_shape : (int, int) or None
+        (rows, columns) of the pixel rows; None: square faces.
+    """
+    validate_image_shape_param(image_shape)
+    if hasattr(X, "iloc"):
+        mirrored = mirror_faces(X.to_numpy(), image_shape)
+        return type(X)(mirrored, index=X.index, columns=X.columns)
+    array = np.asarray(X)
+    if array.ndim == 3:
+        return array[:, :, ::-1].copy()
+    if array.ndim != 2:
+        raise ValueError(
+            "Faces to mirror must be pixel rows (n_samples, n_pixels) or images "
+            f"(n_samples, rows, columns), got an array of shape {array.shape}."
+        )
+    rows, columns = _resolve_image_shape(image_shape, array.shape[1])
+    images = array.reshape(len(array), rows, columns)[:, :, ::-1]
+    return images.reshape(array.shape)
+
+
 def validate_images(estimator, X, *, reset: bool):
     """Validate faces given as pixel rows or images.
 

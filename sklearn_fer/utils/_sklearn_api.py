@@ -6,9 +6,16 @@ validate parameters. Importing them only here keeps a future rename a one-line f
 """
 
 from sklearn.base import _fit_context
-from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOptions
 
-__all__ = ["Interval", "Options", "StrOptions", "_fit_context", "validate_params"]
+__all__ = [
+    "HasMethods",
+    "Interval",
+    "Options",
+    "StrOptions",
+    "_fit_context",
+    "validate_params",
+]
 
 
 def validate_params(estimator):
