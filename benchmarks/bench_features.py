@@ -1,33 +1,53 @@
 """Raw pixels, HOG and k-means patch features on FER2013, with two linear models.
 
-Fits on Training, scores on PublicTest. Each representation is standardized
-and fed to SGDSoftmaxRegression and to scikit-learn's LogisticRegression; the
-report gives the time to make the features (learning included), each fit's
-time and the PublicTest accuracy, the fit-time ratio SGD / LogisticRegression,
-the whole pipeline's time for the patch features (target: <= 5 min), and the
-happy-vs-rest ROC AUC of SGDLogisticRegression on the patch features beside raw
-pixels. Then HOGTransformer's speed against a loop over
-``skimage.feature.hog`` (timed on a subset, extrapolated to all faces), and
-the peak memory of encoding all faces with PatchKMeansEncoder (tracemalloc)
-for two batch sizes. Every transformer and model keeps its defaults,
-chosen by cross-validation on Training (see docs/user_guide/features.rst).
+Fits on Training, scores on PublicTest. First every transformer and model with
+its defaults: each representation is standardized and fed to
+SGDSoftmaxRegression and to scikit-learn's LogisticRegression; the report
+gives the time to make the features (learning included), each fit's time and
+the PublicTest accuracy, and the happy-vs-rest ROC AUC of
+SGDLogisticRegression on the patch features beside raw pixels.
 
-Run: ``SKLEARN_FER_DATA=... python -m benchmarks.bench_features``.
+Then the best patch features (``train --features kmeans-flip``, chosen by
+cross-validation on Training: benchmarks/tune_features.py), too many for
+memory on 2 cores' budget: the whole pipeline (dictionary, features,
+training) by StreamingFeatureClassifier from a float16 cache, its PublicTest
+accuracy, the happy-vs-rest ROC AUC, prediction speed (target: 500 faces/s),
+the size of the fitted model, and LogisticRegression on the same features in
+memory beside it. An epoch's time re-encoding the faces (with and without
+making the next chunk while SGD trains) against reading the cache, on a
+subset. The peak memory of streaming training from the FER2013 file with
+features whose full matrix exceeds 4 GB (a fresh process, its maximum
+resident size; target: under 2 GB).
+
+Last, HOGTransformer's speed against a loop over ``skimage.feature.hog``
+(timed on a subset, extrapolated to all faces), and the peak memory of
+encoding all faces with PatchKMeansEncoder (tracemalloc) for two batch sizes.
+
+Run: ``SKLEARN_FER_DATA=... python -m benchmarks features [--readme]``.
 """
 
+import functools
 import importlib.util
+import multiprocessing
+import resource
 import time
 import tracemalloc
 import warnings
 
 import numpy as np
+from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.preprocessing import StandardScaler
 
 from benchmarks._common import CORES, data_path_or_exit, machine, markdown_table, report
-from sklearn_fer.datasets import EMOTIONS, load_fer2013
-from sklearn_fer.linear_model import SGDLogisticRegression, SGDSoftmaxRegression
+from sklearn_fer._cli._options import FEATURES
+from sklearn_fer.datasets import EMOTIONS, iter_fer2013, load_fer2013
+from sklearn_fer.linear_model import (
+    SGDLogisticRegression,
+    SGDSoftmaxRegression,
+    StreamingFeatureClassifier,
+)
 from sklearn_fer.preprocessing import HOGTransformer, PatchKMeansEncoder
 
 #: Faces that the scikit-image loop is timed on.
@@ -35,6 +55,19 @@ SKIMAGE_SUBSET = 2000
 #: Faces that PatchKMeansEncoder's threads are timed on.
 THREADS_SUBSET = 4000
 LOGISTIC_C = 0.01
+#: The best patch features: the command line's --features kmeans-flip.
+BEST = "kmeans-flip"
+#: Epochs of SGDSoftmaxRegression on them (its default, max_iter=8).
+BEST_EPOCHS = SGDSoftmaxRegression().max_iter
+#: Training faces whose epochs are timed, re-encoded or read from the cache.
+EPOCH_SUBSET = 4096
+#: Features of the peak-memory run: 8 x 8 regions x 640 centroids = 40,960
+#: a face, 4.4 GiB of float32 for the Training faces.
+BIG_FEATURES = dict(
+    n_components=640, pooling_grid=8, activation="soft_threshold", threshold=0.5
+)
+BIG_CHUNK = 512
+PIPELINE_TARGET_S = 15 * 60
 
 
 def timed(func):
@@ -69,6 +102,21 @@ def fit_and_score(model, X_train, y_train, X_test, y_test):
     return seconds, model.score(X_test, y_test), model
 
 
+def model_rows(name, n_features, feature_s, X_train, y_train, X_test, y_test):
+    """Table rows of SGDSoftmaxRegression and LogisticRegression on features."""
+    sgd = SGDSoftmaxRegression(random_state=0)
+    sgd_s, sgd_acc, _ = fit_and_score(sgd, X_train, y_train, X_test, y_test)
+    lr = LogisticRegression(C=LOGISTIC_C)
+    lr_s, lr_acc, _ = fit_and_score(lr, X_train, y_train, X_test, y_test)
+    print(f"  {name}: SGD {sgd_s:.1f} s, LogisticRegression {lr_s:.1f} s", flush=True)
+    return [
+        [name, str(n_features), feature_s, "SGDSoftmaxRegression()",
+         f"{sgd_s:.1f}", f"{sgd_acc:.4f}"],
+        ["", "", "", f"LogisticRegression(C={LOGISTIC_C})", f"{lr_s:.1f}",
+         f"{lr_acc:.4f}"],
+    ], sgd_s / lr_s  # fmt: skip
+
+
 def emotions_table(faces, y, train, test, encoder):
     rows, ratios, happy = [], [], {}
     patch_total = None
@@ -77,38 +125,29 @@ def emotions_table(faces, y, train, test, encoder):
     ):
         scaler = StandardScaler().fit(X_train)
         X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
-        sgd = SGDSoftmaxRegression(random_state=0)
-        sgd_s, sgd_acc, _ = fit_and_score(sgd, X_train, y[train], X_test, y[test])
-        lr = LogisticRegression(C=LOGISTIC_C)
-        lr_s, lr_acc, _ = fit_and_score(lr, X_train, y[train], X_test, y[test])
-        print(f"  {name}: SGD {sgd_s:.1f} s, LogisticRegression {lr_s:.1f} s")
-        n_features = str(X_train.shape[1])
-        rows.append(
-            [name, n_features, f"{feature_s:.1f}", "SGDSoftmaxRegression()",
-             f"{sgd_s:.1f}", f"{sgd_acc:.4f}"]
+        new_rows, ratio = model_rows(
+            name, X_train.shape[1], f"{feature_s:.1f}",
+            X_train, y[train], X_test, y[test],
         )  # fmt: skip
-        rows.append(
-            ["", "", "", f"LogisticRegression(C={LOGISTIC_C})", f"{lr_s:.1f}",
-             f"{lr_acc:.4f}"]
-        )  # fmt: skip
-        ratios.append(f"{name} {sgd_s / lr_s:.3f}")
+        rows += new_rows
+        ratios.append(f"{name} {ratio:.3f}")
         if name == "patches":
-            patch_total = feature_s + sgd_s
+            patch_total = feature_s + float(new_rows[0][4])
         if name in ("pixels", "patches"):
             happy[name] = (X_train, X_test)
     header = ["features", "n", "make (s)", "model", "fit (s)", "accuracy"]
     report(
-        "#### 7 emotions (fit on Training, scored on PublicTest)\n",
+        "#### 7 emotions, every transformer and model with its defaults "
+        "(fit on Training, scored on PublicTest)\n",
         markdown_table(header, rows),
         "\nfit time SGDSoftmaxRegression / LogisticRegression: " + "; ".join(ratios),
         f"\nPatch features, whole pipeline (dictionary, encoding all "
-        f"{len(faces):,} faces, SGDSoftmaxRegression fit): {patch_total:.0f} s "
-        "(target: <= 300 s)",
+        f"{len(faces):,} faces, SGDSoftmaxRegression fit): {patch_total:.0f} s",
     )
     return happy
 
 
-def happy_table(happy, y, train, test):
+def happy_rows(happy, y, train, test):
     is_happy = (y == EMOTIONS.index("happy")) * 1
     rows = []
     for name, (X_train, X_test) in happy.items():
@@ -118,9 +157,167 @@ def happy_table(happy, y, train, test):
         )
         auc = roc_auc_score(is_happy[test], model.decision_function(X_test))
         rows.append([name, f"{seconds:.1f}", f"{accuracy:.4f}", f"{auc:.4f}"])
+    return rows
+
+
+def best_encoder(**params):
+    class_name, best_params = FEATURES[BEST]
+    assert class_name == "PatchKMeansEncoder"
+    return PatchKMeansEncoder(**{**best_params, "random_state": 0, **params})
+
+
+def best_features(faces, y, train, test, happy_table):
+    """The streamed pipeline on the best features, and the baselines beside it."""
+    encoder = best_encoder(n_jobs=CORES)
+    model = StreamingFeatureClassifier(
+        encoder,
+        SGDSoftmaxRegression(random_state=0),
+        chunk_size=1024,
+        max_iter=BEST_EPOCHS,
+        cache_features=True,
+        random_state=0,
+        verbose=1,
+    )
+    print(f"\n{BEST}: {encoder!r}, streamed", flush=True)
+    pipeline_s, _ = timed(lambda: model.fit(faces[train], y[train]))
+    n_features = model.n_features_out_
+    predict_s, predicted = timed(lambda: model.predict(faces[test]))
+    accuracy = float(np.mean(predicted == y[test]))
+    full_gib = len(train) * n_features * 4 / 2**30
+    size = model_size(model)
+
+    # The same features in memory, for LogisticRegression and the happy model.
+    encode_s, X_train = timed(lambda: model.transformer_.transform(faces[train]))
+    X_test = model.transformer_.transform(faces[test])
+    scaler = StandardScaler(copy=False).fit(X_train)
+    X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
+    rows, _ = model_rows(
+        f"{BEST}, in memory", n_features, f"{encode_s:.1f}",
+        X_train, y[train], X_test, y[test],
+    )  # fmt: skip
+    streamed_row = [
+        f"{BEST}, streamed", str(n_features), "", f"SGDSoftmaxRegression(), "
+        f"{BEST_EPOCHS} epochs", f"{pipeline_s:.1f}", f"**{accuracy:.4f}**",
+    ]  # fmt: skip
+    happy_table.update({BEST: (X_train, X_test)})
+    del X_train, X_test
     report(
-        "\n#### happy vs not happy, SGDLogisticRegression(), standardized features\n",
-        markdown_table(["features", "fit (s)", "accuracy", "ROC AUC"], rows),
+        f"\n#### The best patch features (`--features {BEST}`: {encoder!r}), "
+        "streamed\n",
+        markdown_table(
+            ["features", "n", "encode (s)", "model", "fit (s)", "accuracy"],
+            [streamed_row, *rows],
+        ),
+        f"\nWhole pipeline, streamed (dictionary, features of the {len(train):,} "
+        f"Training faces into a float16 cache, {BEST_EPOCHS} epochs of "
+        f"SGDSoftmaxRegression): {pipeline_s / 60:.1f} min (target: <= "
+        f"{PIPELINE_TARGET_S // 60} min); its features would take {full_gib:.2f} "
+        "GiB as float32. The in-memory rows make the same features again (encode) "
+        "and standardize them.",
+        f"Prediction: {len(test) / predict_s:,.0f} faces/s (PublicTest, "
+        f"{len(test):,} faces in {predict_s:.1f} s, n_jobs={CORES}; target: >= 500).",
+        "Fitted model (dictionary, whitening, scaler, coefficients) as a skops "
+        f"file: {size['skops'] / 2**20:.2f} MiB; the arrays that predict: "
+        f"{size['float32'] / 2**20:.2f} MiB in float32, "
+        f"{size['float16'] / 2**20:.2f} MiB in float16.",
+    )
+    return model
+
+
+def model_size(model):
+    """Bytes of the fitted model: as a skops file (the pipeline that ``train``
+    saves), and the arrays that predict, in float32 and in float16."""
+    import skops.io
+    from sklearn.pipeline import Pipeline
+
+    encoder, scaler, classifier = model.transformer_, model.scaler_, model.classifier_
+    pipeline = Pipeline(
+        [("features", encoder), ("scale", scaler), ("model", classifier)]
+    )
+    arrays = [
+        encoder.cluster_centers_,
+        encoder.whitening_,
+        encoder.whitening_mean_,
+        scaler.mean_,
+        scaler.scale_,
+        classifier.coef_,
+        classifier.intercept_,
+    ]
+    n_values = sum(array.size for array in arrays)
+    return {
+        "skops": len(skops.io.dumps(pipeline)),
+        "float32": 4 * n_values,
+        "float16": 2 * n_values,
+    }
+
+
+def epoch_times(faces, y, train):
+    """Seconds per epoch: re-encoding (with and without prefetch), cache."""
+    subset = train[:EPOCH_SUBSET]
+    encoder = FrozenEstimator(best_encoder(n_jobs=CORES).fit(faces[subset]))
+    rows = []
+    for name, params in [
+        ("re-encoded, one chunk after the other", dict(prefetch=False)),
+        ("re-encoded, next chunk made while SGD trains", dict(prefetch=True)),
+        ("read from the float16 cache", dict(cache_features=True)),
+    ]:
+        seconds = []
+        for epochs in (1, 3):
+            model = StreamingFeatureClassifier(
+                encoder,
+                SGDSoftmaxRegression(random_state=0),
+                chunk_size=512,
+                max_iter=epochs,
+                random_state=0,
+                **params,
+            )
+            fit_s, _ = timed(lambda model=model: model.fit(faces[subset], y[subset]))
+            seconds.append(fit_s)
+        rows.append([name, f"{(seconds[1] - seconds[0]) / 2:.1f}"])
+        print(f"  epoch {name}: {rows[-1][1]} s", flush=True)
+    report(
+        f"\nOne epoch of {len(subset):,} Training faces on the best features "
+        f"(chunks of 512, n_jobs={CORES}; half the difference between 3 epochs "
+        "and 1):\n",
+        markdown_table(["features of each chunk", "s / epoch"], rows),
+    )
+
+
+def _streaming_peak(path, queue):
+    """In a fresh process: stream from the file, report the maximum resident size."""
+    encoder = PatchKMeansEncoder(**BIG_FEATURES, n_jobs=CORES, random_state=0)
+    model = StreamingFeatureClassifier(
+        encoder,
+        SGDSoftmaxRegression(random_state=0),
+        chunk_size=BIG_CHUNK,
+        max_iter=2,
+        cache_features=True,
+        random_state=0,
+    )
+    seconds, _ = timed(
+        lambda: model.fit_chunks(
+            functools.partial(iter_fer2013, path, usage="Training", chunksize=BIG_CHUNK)
+        )
+    )
+    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    queue.put((model.n_features_out_, seconds, peak_kib * 1024))
+
+
+def streaming_memory(path, n_train):
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    process = context.Process(target=_streaming_peak, args=(path, queue))
+    process.start()
+    n_features, seconds, peak = queue.get()
+    process.join()
+    full = n_train * n_features * 4
+    report(
+        f"\nPeak memory of streaming training from the file (fit_chunks over "
+        f"iter_fer2013, chunks of {BIG_CHUNK} faces, float16 cache, 2 epochs, "
+        f"{PatchKMeansEncoder(**BIG_FEATURES)!r}: {n_features:,} features a face, "
+        f"{full / 2**30:.2f} GiB as float32 for the {n_train:,} Training faces): "
+        f"{peak / 2**30:.2f} GiB, the maximum resident size of a fresh process "
+        f"(target: < 2 GiB); {seconds / 60:.1f} min."
     )
 
 
@@ -179,7 +376,7 @@ def encoder_threads_and_memory(faces, encoder):
         f"faces (tracemalloc, 1 thread; the float32 output alone is "
         f"{output_mib:.0f} MiB):"
     ]
-    for batch_size in (16, 256):
+    for batch_size in ("auto", 256):
         encoder.set_params(batch_size=batch_size)
         tracemalloc.start()
         encoder.transform(faces)
@@ -201,7 +398,17 @@ def main():
     test = np.flatnonzero(bunch.usage == "PublicTest")
     encoder = PatchKMeansEncoder(n_jobs=CORES, random_state=0)
     happy = emotions_table(faces, y, train, test, encoder)
-    happy_table(happy, y, train, test)
+    best_features(faces, y, train, test, happy)
+    report(
+        "\n#### happy vs not happy, SGDLogisticRegression(), standardized features\n",
+        markdown_table(
+            ["features", "fit (s)", "accuracy", "ROC AUC"],
+            happy_rows(happy, y, train, test),
+        ),
+    )
+    del happy
+    epoch_times(faces, y, train)
+    streaming_memory(path, len(train))
     hog_speed(faces)
     encoder_threads_and_memory(faces, encoder)
 
