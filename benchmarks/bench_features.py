@@ -57,8 +57,8 @@ THREADS_SUBSET = 4000
 LOGISTIC_C = 0.01
 #: The best patch features: the command line's --features kmeans-flip.
 BEST = "kmeans-flip"
-#: Epochs of SGDSoftmaxRegression on them (its default, max_iter=8).
-BEST_EPOCHS = SGDSoftmaxRegression().max_iter
+#: Epochs of SGDSoftmaxRegression on them, as the command line trains it.
+BEST_EPOCHS = FEATURES[BEST][2]["max_iter"]
 #: Training faces whose epochs are timed, re-encoded or read from the cache.
 EPOCH_SUBSET = 4096
 #: Features of the peak-memory run: 8 x 8 regions x 640 centroids = 40,960
@@ -161,7 +161,7 @@ def happy_rows(happy, y, train, test):
 
 
 def best_encoder(**params):
-    class_name, best_params = FEATURES[BEST]
+    class_name, best_params, _ = FEATURES[BEST]
     assert class_name == "PatchKMeansEncoder"
     return PatchKMeansEncoder(**{**best_params, "random_state": 0, **params})
 

@@ -31,9 +31,13 @@ def _cnn(random_state):
 MODELS = {"logistic": _logistic, "softmax": _softmax, "cnn": _cnn}
 
 
-def new_estimator(model, random_state):
-    """A fresh estimator for ``--model``."""
-    return MODELS[model](random_state)
+def new_estimator(model, random_state, features="pixels"):
+    """A fresh estimator for ``--model``, with the parameters that
+    ``--features`` sets for the linear models (FEATURES)."""
+    estimator = MODELS[model](random_state)
+    if FEATURES[features] is not None and not standardizes_its_input(estimator):
+        estimator.set_params(**FEATURES[features][2])
+    return estimator
 
 
 def input_steps(features, estimator, random_state) -> list:
@@ -56,7 +60,7 @@ def input_steps(features, estimator, random_state) -> list:
 
     if FEATURES[features] is None:
         return [("scale", StandardScaler())]
-    class_name, params = FEATURES[features]
+    class_name, params, _ = FEATURES[features]
     transformer = getattr(preprocessing, class_name)(**params)
     if "random_state" in transformer.get_params():
         transformer.set_params(random_state=random_state)

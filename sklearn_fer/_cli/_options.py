@@ -64,13 +64,14 @@ ESTIMATOR_OPTIONS.add_argument(
     "in any letter case (default: happy for --model logistic, else emotion)",
 )
 #: ``--features`` name -> (the sklearn_fer.preprocessing transformer put in
-#: front of the scaler, its parameters), or None: the pixels themselves.
-#: "kmeans-flip" is the best configuration chosen by cross-validation on
-#: Training (docs/user_guide/features.rst).
+#: front of the scaler, its parameters, the parameters that the linear model
+#: reading them starts from), or None: the pixels themselves. "kmeans-flip"
+#: is the best configuration chosen by cross-validation on Training
+#: (docs/user_guide/features.rst): its features want more epochs.
 FEATURES = {
     "pixels": None,
-    "hog": ("HOGTransformer", {}),
-    "kmeans": ("PatchKMeansEncoder", {}),
+    "hog": ("HOGTransformer", {}, {}),
+    "kmeans": ("PatchKMeansEncoder", {}, {}),
     "kmeans-flip": (
         "PatchKMeansEncoder",
         {
@@ -80,6 +81,7 @@ FEATURES = {
             "power": 0.5,
             "flip_invariant": True,
         },
+        {"max_iter": 16},
     ),
 }
 
@@ -91,7 +93,8 @@ ESTIMATOR_OPTIONS.add_argument(
     "(HOGTransformer), learned patch features (PatchKMeansEncoder) with its "
     "defaults or, kmeans-flip, the best configuration found (1024 centroids "
     "and their mirror images, soft threshold, square root: the same features "
-    "for a face and its mirror); saved in the model's pipeline. Features of "
+    "for a face and its mirror; the model then runs 16 epochs unless --param "
+    "says otherwise); saved in the model's pipeline. Features of "
     "the Training faces that would take over 1 GiB as float32 are streamed "
     "through the model chunk by chunk (default: pixels)",
 )

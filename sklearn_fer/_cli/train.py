@@ -177,7 +177,9 @@ def run(args):
     from ..utils import save_model
 
     target = parse_target(args.target, args.model)
-    estimator = parse_params(args.param, new_estimator(args.model, args.random_state))
+    estimator = parse_params(
+        args.param, new_estimator(args.model, args.random_state, args.features)
+    )
     path = data_path(args)
     faces = load_faces(path, target=target, labelled=True)
     target_names = faces.target_names

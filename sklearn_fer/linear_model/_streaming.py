@@ -37,6 +37,7 @@ from sklearn.utils.validation import (
     column_or_1d,
     indexable,
 )
+from threadpoolctl import threadpool_limits
 
 from ..preprocessing._images import mirror_faces
 from ..utils._sklearn_api import HasMethods, Interval, _fit_context
@@ -476,11 +477,15 @@ class StreamingFeatureClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstima
     def _train(self, source, classes, eval_set, rng):
         """Pass 0 (scaler, cache), then the epochs of ``partial_fit``."""
         cache = _FeatureCache(self.cache_dir) if self.cache_features else None
+        # One BLAS thread throughout: the encoder's threads (n_jobs) and the
+        # chunk made in the background are the parallelism. Left to each
+        # step, the limit would be lifted by one while the other runs.
         try:
-            classes, labels = self._pass_zero(source, cache, classes)
-            self._start(classes, rng)
-            validation = self._validation_features(eval_set)
-            self._run_epochs(source, cache, labels, validation, rng)
+            with threadpool_limits(limits=1, user_api="blas"):
+                classes, labels = self._pass_zero(source, cache, classes)
+                self._start(classes, rng)
+                validation = self._validation_features(eval_set)
+                self._run_epochs(source, cache, labels, validation, rng)
         finally:
             if cache is not None:
                 cache.close()
