@@ -15,6 +15,7 @@ import inspect
 import os
 import tempfile
 import time
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from numbers import Integral, Real
@@ -26,6 +27,7 @@ from sklearn.base import (
     MetaEstimatorMixin,
     clone,
 )
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import log_loss
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils import _safe_indexing, assert_all_finite, check_random_state
@@ -327,12 +329,15 @@ class StreamingFeatureClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstima
             features = features.astype(np.float32)
         return features
 
+    def _standardized(self, features):
+        """``features`` standardized in place (when ``standardize``)."""
+        if self.scaler_ is None:
+            return features
+        return self.scaler_.transform(features, copy=False)
+
     def _features(self, X):
         """Standardized features of ``X`` (a new array)."""
-        features = self._raw_features(X)
-        if self.scaler_ is not None:
-            features = self.scaler_.transform(features, copy=False)
-        return features
+        return self._standardized(self._raw_features(X))
 
     def _features_in_chunks(self, X, method):
         """``method`` of the classifier on the features of ``X``, chunk by chunk."""
@@ -365,9 +370,7 @@ class StreamingFeatureClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstima
             if flipped is not None and flipped.any():
                 X = _replace_rows(X, flipped, self._mirror(X))
             features = self._raw_features(X)
-        if self.scaler_ is not None:
-            features = self.scaler_.transform(features, copy=False)
-        return features, y
+        return self._standardized(features), y
 
     # -- fitting --------------------------------------------------------------
 
@@ -530,6 +533,15 @@ class StreamingFeatureClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstima
             best_loss = min(best_loss, monitored)
             if plateau:
                 break
+        else:
+            if self.tol is not None:
+                warnings.warn(
+                    f"{type(self).__name__} reached max_iter={self.max_iter} "
+                    "epochs before the loss stopped improving by tol; increase "
+                    "max_iter, or tol to stop earlier.",
+                    ConvergenceWarning,
+                    stacklevel=4,
+                )
         if best_state is not None:
             self.classifier_ = _restored(self.classifier_, best_state)
 

@@ -6,6 +6,7 @@ import tracemalloc
 import numpy as np
 import pytest
 from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.frozen import FrozenEstimator
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
@@ -136,6 +137,14 @@ def test_validation_curve_and_restored_best_epoch_over_chunks(data):
 def _tiled(X):
     """8 copies of the pixels side by side: many features, cheaply."""
     return np.tile(np.asarray(X, dtype=np.float32) / 255, 8)
+
+
+def test_tol_stops_on_a_plateau_or_warns(data):
+    X, y = data
+    model = streaming(max_iter=3, tol=10.0, n_iter_no_change=1).fit(X, y)
+    assert model.n_iter_ == 2  # the second epoch did not improve by 10
+    with pytest.warns(ConvergenceWarning, match="max_iter=2"):
+        streaming(max_iter=2, tol=0.0, n_iter_no_change=5).fit(X, y)
 
 
 @pytest.mark.parametrize("cache", [False, True])
