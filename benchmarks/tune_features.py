@@ -164,6 +164,15 @@ LEVERS = {
     },
     "fs1024_alpha3e-2": lever(**FLIP_SOFT, n_components=1024, model={"alpha": 3e-2}),
     "fs1024_pyramid": lever(**FLIP_SOFT, n_components=1024, pyramid_levels=3),
+    **{
+        f"fs1024_pyramid_iter{epochs}": lever(
+            **FLIP_SOFT,
+            n_components=1024,
+            pyramid_levels=3,
+            model={"max_iter": epochs},
+        )
+        for epochs in (16, 24)
+    },
     "fs512_p8p10": union(FLIP_SOFT, {**FLIP_SOFT, "patch_size": 10}),
     # The linear model on them.
     **{
@@ -185,7 +194,21 @@ LEVERS = {
         (),
     ),
     "fs512_shifts": lever(**FLIP_SOFT, views=SHIFTS),
-    "fs512_shifts_iter16": lever(**FLIP_SOFT, views=SHIFTS, model={"max_iter": 16}),
+    "fs512_shifts_random_iter16": lever(
+        **FLIP_SOFT, views=SHIFTS, model={"max_iter": 16, "views": "random"}
+    ),
+    "fs1024_iter16_shifts_random": lever(
+        **FLIP_SOFT,
+        n_components=1024,
+        views=SHIFTS,
+        model={"max_iter": 16, "views": "random"},
+    ),
+    "fs1024_iter24_shifts_random": lever(
+        **FLIP_SOFT,
+        n_components=1024,
+        views=SHIFTS,
+        model={"max_iter": 24, "views": "random"},
+    ),
 }
 
 
@@ -195,22 +218,41 @@ def timed(func):
     return time.perf_counter() - started, result
 
 
-def fit_score(X_train, y_train, X_test, y_test, params, n_test_views=1):
+def fit_score(train_views, y_train, X_test, y_test, params, n_test_views=1):
     """Accuracy of SGDSoftmaxRegression on standardized features.
 
-    With ``n_test_views`` 2, ``X_test`` holds the test faces then their
-    mirrors, whose scores are averaged.
+    ``train_views`` holds the features of the training faces, then of each
+    of their other views: all are trained on every epoch, or, with
+    ``params["views"] == "random"``, one view of each face drawn anew each
+    epoch (the faces' own included). With ``n_test_views`` 2, ``X_test``
+    holds the test faces then their mirrors, whose scores are averaged.
     """
-    X_train, X_test = X_train.astype(np.float32), X_test.astype(np.float32)
-    scaler = StandardScaler(copy=False).fit(X_train)
-    X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
+    params = dict(params)
+    random_views = params.pop("views", None) == "random"
+    scaler = StandardScaler()
+    for X in train_views:
+        scaler.partial_fit(X.astype(np.float32))
+    X_test = scaler.transform(X_test.astype(np.float32))
     if "C" in params:  # the exact solution, for comparison
         model = LogisticRegression(**params)
     else:
         model = SGDSoftmaxRegression(random_state=SEED, **params)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        model.fit(X_train, y_train)
+        if random_views:
+            rng = np.random.RandomState(SEED)
+            for _ in range(model.max_iter):
+                view = rng.randint(len(train_views), size=len(y_train))
+                X_train = np.empty(train_views[0].shape, np.float32)
+                for index, X in enumerate(train_views):
+                    X_train[view == index] = X[view == index]
+                model.partial_fit(
+                    scaler.transform(X_train, copy=False), y_train, classes=range(7)
+                )
+        else:
+            X_train = np.concatenate(train_views).astype(np.float32)
+            y_train = np.tile(y_train, len(train_views))
+            model.fit(scaler.transform(X_train, copy=False), y_train)
     scores = model.decision_function(X_test).reshape(n_test_views, len(y_test), -1)
     predicted = model.classes_[scores.mean(axis=0).argmax(axis=1)]
     return float(np.mean(predicted == y_test))
@@ -225,11 +267,11 @@ def transform_float16(transformer, faces, chunk=2048):
     return np.concatenate(parts)
 
 
-def cached(protocol, name, transformer, fit_faces, faces, views):
+def cached(protocol, name, transformer, fit_faces, faces, views, n_trained):
     """``encode``, its results kept in $TUNE_FEATURES_CACHE (if set) for later runs."""
     folder = os.environ.get("TUNE_FEATURES_CACHE")
     if not folder:
-        return encode(name, transformer, fit_faces, faces, views)
+        return encode(name, transformer, fit_faces, faces, views, n_trained)
     key = hashlib.sha256(f"{protocol} {transformer!r}".encode()).hexdigest()[:16]
     paths = {view: Path(folder) / f"{key}-{view}.npy" for view in ("faces", *views)}
     found = {view: np.load(path) for view, path in paths.items() if path.exists()}
@@ -249,20 +291,25 @@ def cached(protocol, name, transformer, fit_faces, faces, views):
     return found
 
 
-def encode(name, transformer, fit_faces, faces, views, fitted=False):
+def encode(name, transformer, fit_faces, faces, views, n_trained, fitted=False):
     """Fit ``transformer`` on ``fit_faces``; features of ``faces``' ``views``
-    ("faces" for the faces themselves)."""
+    ("faces" for the faces themselves; the shifted views of the first
+    ``n_trained`` faces only)."""
     fit_s = 0.0
     if not fitted:
         fit_s, _ = timed(lambda: transformer.fit(fit_faces))
-    made, started = {}, time.perf_counter()
+    made, started, n_encoded = {}, time.perf_counter(), 0
     for view in views:
-        shown = faces if view == "faces" else VIEWS[view](faces)
+        # Only the faces trained on need their shifted views.
+        shown = faces[:n_trained] if view in SHIFTS else faces
+        if view != "faces":
+            shown = VIEWS[view](shown)
         made[view] = transform_float16(transformer, shown)
+        n_encoded += len(shown)
     encode_s = time.perf_counter() - started
     print(
         f"  [{name}] {made[views[0]].shape[1]} features; fit {fit_s:.0f} s, "
-        f"encoding {encode_s / len(faces) / len(views) * 1e3:.2f} ms a face "
+        f"encoding {encode_s / n_encoded * 1e3:.2f} ms a face "
         f"(1 thread): {', '.join(views)}",
         flush=True,
     )
@@ -276,12 +323,14 @@ def evaluate(protocol, names, faces, y):
             np.arange(len(y)), test_size=SCREEN_FACES, stratify=y, random_state=SEED
         )
         folds = list(rng_split.split(subset, y[subset]))
+        n_trained = len(subset)
     else:
         fitted, scored = train_test_split(
             np.arange(len(y)), test_size=HOLDOUT_TEST, stratify=y, random_state=SEED
         )
         dictionary, subset = fitted, np.concatenate([fitted, scored])
         folds = [(np.arange(len(fitted)), np.arange(len(fitted), len(subset)))]
+        n_trained = len(fitted)
     print(
         f"{protocol}: {len(subset):,} faces scored in {len(folds)} fold(s), "
         f"dictionaries from {len(dictionary):,} faces ({machine()})",
@@ -301,20 +350,25 @@ def evaluate(protocol, names, faces, y):
                 faces[dictionary],
                 faces[subset],
                 ("faces", *views),
+                n_trained,
             )
         features = cache[key]
         test_views = ["faces", *(["mirror"] if "mirror" in views else [])]
         started = time.perf_counter()
         scores = []
         for train, test in folds:
-            X_train = np.concatenate(
-                [features[view][train] for view in ("faces", *views)]
-            )
-            y_train = np.tile(y[subset][train], 1 + len(views))
+            if np.array_equal(train, np.arange(len(train))):
+                train = slice(0, len(train))  # a view, not a copy
+            train_views = [features[view][train] for view in ("faces", *views)]
             X_test = np.concatenate([features[view][test] for view in test_views])
             scores.append(
                 fit_score(
-                    X_train, y_train, X_test, y[subset][test], params, len(test_views)
+                    train_views,
+                    y[subset][train],
+                    X_test,
+                    y[subset][test],
+                    params,
+                    len(test_views),
                 )
             )
         spread = f" +- {np.std(scores):.4f}" if len(scores) > 1 else ""

@@ -11,6 +11,7 @@ current one.
 """
 
 import copy
+import functools
 import inspect
 import os
 import tempfile
@@ -41,7 +42,7 @@ from sklearn.utils.validation import (
 )
 from threadpoolctl import threadpool_limits
 
-from ..preprocessing._images import mirror_faces
+from ..preprocessing._images import mirror_faces, shift_faces
 from ..utils._sklearn_api import HasMethods, Interval, _fit_context
 from ..utils._validation import check_label_vector, stratified_holdout
 from ._sgd import StoppingRule
@@ -63,9 +64,9 @@ def _classifier_has(name):
 
 
 class _FeatureCache:
-    """Features of each chunk (and of its mirror faces) in float16 ``.npy`` files.
+    """Features of each chunk (and of its faces' other views) in float16 files.
 
-    One file per chunk and view, written once and read back whole with
+    One ``.npy`` file per chunk and view, written once and read back whole with
     ``np.load`` (no memory map: what is read is freed with the chunk, so the
     process's memory stays bounded by the chunk, not by the files).
     """
@@ -76,10 +77,10 @@ class _FeatureCache:
         )
         self.path = self._folder.name
 
-    def _file(self, index, mirrored):
-        return os.path.join(self.path, f"{index}{'-mirror' * mirrored}.npy")
+    def _file(self, index, view):
+        return os.path.join(self.path, f"{index}-{view}.npy")
 
-    def write(self, index, features, mirrored=False):
+    def write(self, index, features, view=0):
         largest = float(np.abs(features).max(initial=0))
         if not largest <= float(np.finfo(_CACHE_DTYPE).max):
             raise ValueError(
@@ -88,10 +89,10 @@ class _FeatureCache:
                 "features down (e.g. PatchKMeansEncoder(power=0.5) or "
                 "pooling='mean')."
             )
-        np.save(self._file(index, mirrored), features.astype(_CACHE_DTYPE))
+        np.save(self._file(index, view), features.astype(_CACHE_DTYPE))
 
-    def read(self, index, mirrored=False):
-        return np.load(self._file(index, mirrored)).astype(np.float32)
+    def read(self, index, view=0):
+        return np.load(self._file(index, view)).astype(np.float32)
 
     def close(self):
         self._folder.cleanup()
@@ -109,11 +110,11 @@ class StreamingFeatureClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstima
     epochs record their training and validation loss and may stop early, as
     the SGD estimators' ``fit`` does.
 
-    Each epoch makes the features again (with ``flip``, of a new random
-    choice of mirrored faces), unless ``cache_features`` writes them to disk
-    once, in float16, and reads them back in later epochs: then an epoch
-    costs a read instead of an encoding, which for large dictionaries is many
-    times cheaper.
+    Each epoch makes the features again (with ``flip`` or ``shift``, of a
+    new random choice of mirrored or shifted faces), unless
+    ``cache_features`` writes them to disk once, in float16, and reads them
+    back in later epochs: then an epoch costs a read instead of an encoding,
+    which for large dictionaries is many times cheaper.
 
     Read more in the :ref:`User Guide <streaming_features>`.
 
@@ -144,7 +145,12 @@ class StreamingFeatureClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstima
         (``StandardScaler.partial_fit``, ``scaler_``).
     flip : bool, default=False
         Train on the mirror image (left to right) of a random half of the
-        faces, drawn anew every epoch.
+        faces, drawn anew every epoch (see ``shift``).
+    shift : int, default=0
+        Train also on the faces moved by this many pixels down, up, right and
+        left (the pixels at the edge repeated): each epoch, each face is seen
+        in one of its five views (itself included), drawn at random; with
+        ``flip``, in one of ten (each view or its mirror image). 0: no shifts.
     test_time_flip : bool, default=False
         Predict from the average of the scores (probabilities) of each face
         and its mirror image: twice the features to make.
@@ -153,9 +159,9 @@ class StreamingFeatureClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstima
         square faces, or the shape of 3-D input.
     cache_features : bool, default=False
         Write the training features to float16 files the first time they are
-        made (with ``flip``, those of the mirror faces too) and read them back
-        in later epochs. The files are in a temporary folder, deleted when
-        ``fit`` ends.
+        made (with ``flip`` or ``shift``, those of every view of the faces:
+        up to ten times as many) and read them back in later epochs. The
+        files are in a temporary folder, deleted when ``fit`` ends.
     cache_dir : str or None, default=None
         Where the temporary folder of ``cache_features`` goes; None: the
         system's temporary directory.
@@ -262,6 +268,7 @@ class StreamingFeatureClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstima
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "standardize": ["boolean"],
         "flip": ["boolean"],
+        "shift": [Interval(Integral, 0, None, closed="left")],
         "test_time_flip": ["boolean"],
         "image_shape": [tuple, list, None],
         "cache_features": ["boolean"],
@@ -285,6 +292,7 @@ class StreamingFeatureClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstima
         max_iter=10,
         standardize=True,
         flip=False,
+        shift=0,
         test_time_flip=False,
         image_shape=None,
         cache_features=False,
@@ -304,6 +312,7 @@ class StreamingFeatureClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstima
         self.max_iter = max_iter
         self.standardize = standardize
         self.flip = flip
+        self.shift = shift
         self.test_time_flip = test_time_flip
         self.image_shape = image_shape
         self.cache_features = cache_features
@@ -321,6 +330,25 @@ class StreamingFeatureClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstima
 
     def _mirror(self, X):
         return mirror_faces(X, self.image_shape)
+
+    def _views(self):
+        """The views of a face trained on: itself first, then (``shift``) moved
+        down, up, right and left, then (``flip``) the mirror image of each."""
+        shape, step = self.image_shape, self.shift
+        views = [None]
+        if step:
+            views += [
+                functools.partial(
+                    shift_faces, rows=rows, columns=columns, image_shape=shape
+                )
+                for rows, columns in ((step, 0), (-step, 0), (0, step), (0, -step))
+            ]
+        if self.flip:
+            views += [
+                self._mirror if view is None else _then_mirror(view, self._mirror)
+                for view in views
+            ]
+        return views
 
     def _raw_features(self, X):
         """The transformer's features of ``X``, as a float array."""
@@ -355,20 +383,27 @@ class StreamingFeatureClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstima
         return np.concatenate(parts)
 
     def _chunk_features(self, chunk, cache, rng):
-        """Standardized features of a chunk ``(index, X, y)``, some faces mirrored.
+        """Standardized features of a chunk ``(index, X, y)``, in random views.
 
-        With ``flip``, each face is mirrored with probability 1/2. Cached
-        chunks are read from disk (``X`` is then None).
+        With ``shift`` or ``flip``, each face is seen in one of its views
+        (``_views``), drawn at random. Cached chunks are read from disk (``X``
+        is then None).
         """
         index, X, y = chunk
-        flipped = rng.random_sample(len(y)) < 0.5 if self.flip else None
+        views = self._views()
+        drawn = rng.randint(len(views), size=len(y)) if len(views) > 1 else None
         if cache is not None:
             features = cache.read(index)
-            if flipped is not None and flipped.any():
-                features[flipped] = cache.read(index, mirrored=True)[flipped]
+            for view in range(1, len(views)):
+                rows = drawn == view
+                if rows.any():
+                    features[rows] = cache.read(index, view)[rows]
         else:
-            if flipped is not None and flipped.any():
-                X = _replace_rows(X, flipped, self._mirror(X))
+            if drawn is not None and drawn.any():
+                X = _replace_rows(
+                    X,
+                    [(drawn == view, function) for view, function in enumerate(views)],
+                )
             features = self._raw_features(X)
         return self._standardized(features), y
 
@@ -390,8 +425,8 @@ class StreamingFeatureClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstima
                 scaler.partial_fit(features)
             if cache is not None:
                 cache.write(index, features)
-                if self.flip:
-                    cache.write(index, self._raw_features(self._mirror(X)), True)
+                for view, function in enumerate(self._views()[1:], start=1):
+                    cache.write(index, self._raw_features(function(X)), view)
                 labels.append(y)
             del features
             seen.append(np.unique(y))
@@ -888,19 +923,23 @@ def _bounds(n_samples, chunk_size):
     ]
 
 
-def _replace_rows(X, rows, replacement):
-    """``X`` with the ``rows`` (a mask) taken from ``replacement``, a copy."""
-    if hasattr(X, "iloc"):
-        X = X.copy()
-        X.iloc[rows] = (
-            replacement.iloc[rows]
-            if hasattr(replacement, "iloc")
-            else (replacement[rows])
-        )
-        return X
-    X = np.array(X, copy=True)
-    X[rows] = replacement[rows]
-    return X
+def _replace_rows(X, changes):
+    """A copy of ``X`` whose rows in each mask are replaced by their view:
+    ``changes`` holds ``(mask, function)`` pairs (None: the rows as they are)."""
+    changed = X.copy() if hasattr(X, "iloc") else np.array(X, copy=True)
+    for rows, function in changes:
+        if function is None or not rows.any():
+            continue
+        if hasattr(X, "iloc"):
+            changed.iloc[rows] = function(X.iloc[rows]).to_numpy()
+        else:
+            changed[rows] = function(np.asarray(X)[rows])
+    return changed
+
+
+def _then_mirror(view, mirror):
+    """The mirror image of ``view`` of the faces."""
+    return lambda X: mirror(view(X))
 
 
 def _made_ahead(make, items, prefetch):

@@ -15,7 +15,7 @@ from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from sklearn_fer.datasets import iter_fer2013, make_faces
 from sklearn_fer.linear_model import SGDSoftmaxRegression, StreamingFeatureClassifier
 from sklearn_fer.preprocessing import PatchKMeansEncoder
-from sklearn_fer.preprocessing._images import mirror_faces
+from sklearn_fer.preprocessing._images import mirror_faces, shift_faces
 from sklearn_fer.utils import load_model, save_model
 
 
@@ -168,9 +168,10 @@ def test_memory_is_bounded_by_the_chunk(cache):
     assert peak / 2**20 < full_mib / 4, peak / 2**20
 
 
-def test_cache_gives_the_same_model_to_float16_precision(data):
+@pytest.mark.parametrize("views", [dict(flip=True), dict(flip=True, shift=2)])
+def test_cache_gives_the_same_model_to_float16_precision(data, views):
     X, y = data
-    params = dict(chunk_size=64, max_iter=3, flip=True, shuffle=True)
+    params = dict(chunk_size=64, max_iter=3, shuffle=True, **views)
     made = streaming(**params).fit(X, y)
     cached = streaming(**params, cache_features=True).fit(X, y)
     np.testing.assert_allclose(
@@ -199,6 +200,37 @@ def test_flips_change_nothing_for_flip_invariant_features(data):
     np.testing.assert_allclose(
         flipped.classifier_.coef_, plain.classifier_.coef_, rtol=1e-3, atol=1e-5
     )
+
+
+def test_shifts_train_on_shifted_faces(data):
+    # A transformer that records the faces it is given (its features: their
+    # first row of pixels).
+    X, y = data
+    seen = []
+
+    def spy(faces):
+        seen.append(np.asarray(faces, dtype=np.float32))
+        return np.asarray(faces, dtype=np.float32)[:, :48]
+
+    params = dict(transformer=FunctionTransformer(spy), chunk_size=len(X), max_iter=1)
+    streaming(**params, shift=3).fit(X, y)
+    faces = seen[-1].reshape(-1, 48, 48)  # the epoch's chunk (pass 0 came first)
+    views = [
+        X.reshape(-1, 48, 48),
+        shift_faces(X, 3, 0).reshape(-1, 48, 48),
+        shift_faces(X, -3, 0).reshape(-1, 48, 48),
+        shift_faces(X, 0, 3).reshape(-1, 48, 48),
+        shift_faces(X, 0, -3).reshape(-1, 48, 48),
+    ]
+    matches = np.array(
+        [
+            [np.array_equal(face, view[i]) for view in views]
+            for i, face in enumerate(faces)
+        ]
+    )
+    assert matches.any(axis=1).all()  # every face is one of its views
+    drawn = matches.argmax(axis=1)
+    assert len(np.unique(drawn)) == 5  # and each view is drawn
 
 
 def test_test_time_flip_scores_a_face_and_its_mirror_alike(data):
