@@ -66,9 +66,11 @@ def _classifier_has(name):
 class _FeatureCache:
     """Features of each chunk (and of its faces' other views) in float16 files.
 
-    One ``.npy`` file per chunk and view, written once and read back whole with
-    ``np.load`` (no memory map: what is read is freed with the chunk, so the
-    process's memory stays bounded by the chunk, not by the files).
+    One ``.npy`` file per chunk and view, written once. ``read`` gathers each
+    face's row from the file of the view drawn for it, through a memory map
+    of that one file: only those rows are read (one view's worth of a chunk,
+    however many views there are), and the map is closed with the chunk, so
+    the process's memory stays bounded by the chunk, not by the files.
     """
 
     def __init__(self, directory):
@@ -91,8 +93,20 @@ class _FeatureCache:
             )
         np.save(self._file(index, view), features.astype(_CACHE_DTYPE))
 
-    def read(self, index, view=0):
-        return np.load(self._file(index, view)).astype(np.float32)
+    def read(self, index, views=None):
+        """The chunk's features, float32: row ``i`` from view ``views[i]``
+        (None: all from the faces themselves, view 0)."""
+        if views is None:
+            return np.load(self._file(index, 0)).astype(np.float32)
+        features = None
+        for view in np.unique(views):
+            rows = np.flatnonzero(views == view)
+            stored = np.load(self._file(index, view), mmap_mode="r")
+            if features is None:
+                features = np.empty(stored.shape, np.float32)
+            features[rows] = stored[rows]
+            del stored
+        return features
 
     def close(self):
         self._folder.cleanup()
@@ -393,11 +407,7 @@ class StreamingFeatureClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstima
         views = self._views()
         drawn = rng.randint(len(views), size=len(y)) if len(views) > 1 else None
         if cache is not None:
-            features = cache.read(index)
-            for view in range(1, len(views)):
-                rows = drawn == view
-                if rows.any():
-                    features[rows] = cache.read(index, view)[rows]
+            features = cache.read(index, drawn)
         else:
             if drawn is not None and drawn.any():
                 X = _replace_rows(
