@@ -9,6 +9,10 @@ PublicTest is never looked at here. Two protocols:
 ``holdout``
     One stratified split of Training: dictionary and model fitted on 20,096
     faces, scored on the other 8,613 (more faces favour larger dictionaries).
+``stream``
+    The same split, the lever trained by StreamingFeatureClassifier from a
+    float16 cache (for the finalists whose features, with their shifted
+    views, are too many for memory).
 
 Each lever is a named entry of ``LEVERS``: a transformer of the faces and,
 optionally, how the linear model is trained on its (standardized) features.
@@ -44,7 +48,7 @@ from sklearn.preprocessing import Normalizer, StandardScaler
 
 from benchmarks._common import data_path_or_exit, machine
 from sklearn_fer.datasets import load_fer2013
-from sklearn_fer.linear_model import SGDSoftmaxRegression
+from sklearn_fer.linear_model import SGDSoftmaxRegression, StreamingFeatureClassifier
 from sklearn_fer.preprocessing import HOGTransformer, PatchKMeansEncoder
 
 SCREEN_FACES = 10_000
@@ -163,6 +167,28 @@ LEVERS = {
         for C in (1e-3, 3e-3, 1e-2)
     },
     "fs1024_alpha3e-2": lever(**FLIP_SOFT, n_components=1024, model={"alpha": 3e-2}),
+    **{
+        f"fs1024_alpha{alpha:g}_iter{epochs}": lever(
+            **FLIP_SOFT,
+            n_components=1024,
+            model={"alpha": alpha, "max_iter": epochs},
+        )
+        for alpha in (0.03, 0.05)
+        for epochs in (16, 32)
+    },
+    "fs1024_alpha0.05_eta0.03_iter32": lever(
+        **FLIP_SOFT,
+        n_components=1024,
+        model={"alpha": 0.05, "eta0": 0.03, "max_iter": 32},
+    ),
+    "fs1024_alpha0.05_adaptive_iter32": lever(
+        **FLIP_SOFT,
+        n_components=1024,
+        model={"alpha": 0.05, "learning_rate": "adaptive", "max_iter": 32},
+    ),
+    "fs1024_logistic_C0.0003": lever(
+        **FLIP_SOFT, n_components=1024, model={"C": 3e-4, "max_iter": 300}
+    ),
     "fs1024_pyramid": lever(**FLIP_SOFT, n_components=1024, pyramid_levels=3),
     **{
         f"fs1024_pyramid_iter{epochs}": lever(
@@ -202,6 +228,13 @@ LEVERS = {
         n_components=1024,
         views=SHIFTS,
         model={"max_iter": 16, "views": "random"},
+    ),
+    "fs1024_pyramid_iter24_shifts_random": lever(
+        **FLIP_SOFT,
+        n_components=1024,
+        pyramid_levels=3,
+        views=SHIFTS,
+        model={"max_iter": 24, "views": "random"},
     ),
     "fs1024_iter24_shifts_random": lever(
         **FLIP_SOFT,
@@ -282,7 +315,13 @@ def cached(protocol, name, transformer, fit_faces, faces, views, n_trained):
         if "faces" in found:  # the dictionary is learned again, the same
             transformer.fit(fit_faces)
         made = encode(
-            name, transformer, fit_faces, faces, missing, fitted="faces" in found
+            name,
+            transformer,
+            fit_faces,
+            faces,
+            missing,
+            n_trained,
+            fitted="faces" in found,
         )
         Path(folder).mkdir(parents=True, exist_ok=True)
         for view in missing:
@@ -381,9 +420,41 @@ def evaluate(protocol, names, faces, y):
         )
 
 
+def stream(names, faces, y):
+    """The holdout split, each lever trained by StreamingFeatureClassifier.
+
+    Its features go to a float16 cache on disk, never all in memory; views
+    drawn at random each epoch (levers whose views are SHIFTS: ``shift=2``).
+    """
+    fitted, scored = train_test_split(
+        np.arange(len(y)), test_size=HOLDOUT_TEST, stratify=y, random_state=SEED
+    )
+    print(f"stream: fit on {len(fitted):,} faces, scored on {len(scored):,}")
+    for name in names:
+        factory, params, views = LEVERS[name]
+        params = {key: value for key, value in params.items() if key != "views"}
+        model = StreamingFeatureClassifier(
+            factory(),
+            SGDSoftmaxRegression(random_state=SEED, **params),
+            chunk_size=1024,
+            max_iter=params.get("max_iter", 8),
+            shift=2 if views == SHIFTS else 0,
+            cache_features=True,
+            random_state=SEED,
+            verbose=1,
+        )
+        seconds, _ = timed(lambda model=model: model.fit(faces[fitted], y[fitted]))
+        print(
+            f"{name}: {model.score(faces[scored], y[scored]):.4f} (streamed, "
+            f"{seconds:.0f} s) {model.transformer_!r} {params}"
+            f"{' + shift=2' if model.shift else ''}",
+            flush=True,
+        )
+
+
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
-    if not argv or argv[0] not in ("screen", "holdout", "list"):
+    if not argv or argv[0] not in ("screen", "holdout", "stream", "list"):
         raise SystemExit(__doc__)
     if argv[0] == "list":
         print("\n".join(LEVERS))
@@ -393,6 +464,9 @@ def main(argv=None):
         raise SystemExit(f"unknown levers {unknown}; see: list")
     path = data_path_or_exit()
     bunch = load_fer2013(path, usage="Training")
+    if argv[0] == "stream":
+        stream(argv[1:], bunch.data, bunch.target)
+        return
     evaluate(argv[0], argv[1:] or list(LEVERS), bunch.data, bunch.target)
 
 
