@@ -30,6 +30,7 @@ part alone (of ``SECTIONS``): ``python -m benchmarks.bench_features memory``.
 import functools
 import importlib.util
 import multiprocessing
+import os
 import resource
 import sys
 import time
@@ -344,8 +345,26 @@ def _streaming_peak(path, queue):
             functools.partial(iter_fer2013, path, usage="Training", chunksize=BIG_CHUNK)
         )
     )
-    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    queue.put((model.n_features_out_, seconds, peak_kib * 1024))
+    queue.put((model.n_features_out_, seconds, peak_resident_bytes()))
+
+
+def peak_resident_bytes():
+    """The most memory this process has held resident since it started.
+
+    Linux's VmHWM, that of this program alone: ``ru_maxrss`` also counts
+    what the process held before its ``exec``, i.e. the resident size of
+    the parent it was forked from (6.4 GiB when the benchmark that spawns
+    it had just held the best features in memory). Elsewhere ``ru_maxrss``.
+    """
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak if sys.platform == "darwin" else peak * 1024
 
 
 def streaming_memory(path, n_train):
@@ -359,9 +378,11 @@ def streaming_memory(path, n_train):
     report(
         f"\nPeak memory of streaming training from the file (fit_chunks over "
         f"iter_fer2013, chunks of {BIG_CHUNK} faces, float16 cache, 2 epochs, "
-        f"{PatchKMeansEncoder(**BIG_FEATURES)!r}: {n_features:,} features a face, "
+        f"{one_line(PatchKMeansEncoder(**BIG_FEATURES))}: {n_features:,} features "
+        "a face, "
         f"{full / 2**30:.2f} GiB as float32 for the {n_train:,} Training faces): "
-        f"{peak / 2**30:.2f} GiB, the maximum resident size of a fresh process "
+        f"{peak / 2**30:.2f} GiB, the peak resident size of a fresh process "
+        "(its own, not its parent's) "
         f"(target: < 2 GiB); {seconds / 60:.1f} min."
     )
 
@@ -444,7 +465,10 @@ def main(sections=SECTIONS):
     if unknown:
         raise SystemExit(f"unknown sections {unknown}; choose from {SECTIONS}")
     path = data_path_or_exit()
-    report(f"### Features for linear models on FER2013 ({machine()})\n")
+    report(
+        f"### Features for linear models on FER2013 ({machine()}; load average "
+        f"{os.getloadavg()[0]:.1f} at the start)\n"
+    )
     bunch = load_fer2013(path)
     faces, y = bunch.data, bunch.target
     train = np.flatnonzero(bunch.usage == "Training")

@@ -106,10 +106,18 @@ def _patch_kmeans(X, y):
 
 
 def _streaming(X, y):
-    """Flip-invariant patch features streamed into the softmax, in two chunks."""
+    """Patch features with every option of the best ones (flip-invariant,
+    soft threshold, square root) and a pyramid, streamed into the softmax in
+    two chunks."""
     model = StreamingFeatureClassifier(
         PatchKMeansEncoder(
-            n_components=8, n_patches=500, flip_invariant=True, random_state=0
+            n_components=8,
+            n_patches=500,
+            flip_invariant=True,
+            activation="soft_threshold",
+            power=0.5,
+            pyramid_levels=2,
+            random_state=0,
         ),
         SGDSoftmaxRegression(random_state=0),
         chunk_size=120,
