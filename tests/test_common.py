@@ -6,6 +6,11 @@ that it skips the numeric ones; its behaviour on real input (containers,
 pipelines, set_output, bad rows) is tested in
 ``tests/preprocessing/test_fer2013_transformer.py``.
 
+StreamingFeatureClassifier runs with a StandardScaler as its transformer: the
+checks' blobs are no faces, and what they test is how it streams, validates
+and predicts (tests/linear_model/test_streaming.py trains it on patch
+features of faces).
+
 HOGTransformer and PatchKMeansEncoder take faces; the checks feed small
 matrices of 1 to 20 columns that are not square images. They run on each
 row as a one-pixel-high image (``image_shape=(1, -1)``), with cells, blocks
@@ -25,12 +30,17 @@ checks' unscaled data (features around 100) where a fixed step diverged.
 """
 
 import pytest
+from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import (
     check_param_validation,
     parametrize_with_checks,
 )
 
-from sklearn_fer.linear_model import SGDLogisticRegression, SGDSoftmaxRegression
+from sklearn_fer.linear_model import (
+    SGDLogisticRegression,
+    SGDSoftmaxRegression,
+    StreamingFeatureClassifier,
+)
 from sklearn_fer.preprocessing import (
     FER2013Transformer,
     HOGTransformer,
@@ -50,6 +60,22 @@ ESTIMATORS = [
         n_components=2,
         n_patches=200,
         random_state=0,
+    ),
+    PatchKMeansEncoder(
+        image_shape=(1, -1),
+        patch_size=(1, 2),
+        stride=1,
+        pooling_grid=1,
+        pyramid_levels=2,
+        n_components=2,
+        n_patches=200,
+        power=0.5,
+        flip_invariant=True,
+        activation="soft_threshold",
+        random_state=0,
+    ),
+    StreamingFeatureClassifier(
+        StandardScaler(), SGDSoftmaxRegression(random_state=0), random_state=0
     ),
 ]
 

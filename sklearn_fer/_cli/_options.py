@@ -64,17 +64,40 @@ ESTIMATOR_OPTIONS.add_argument(
     f"emotions, e.g. happy,neutral,sad; emotions: {','.join(EMOTIONS)}; "
     "in any letter case (default: happy for --model logistic, else emotion)",
 )
-#: ``--features`` name -> the sklearn_fer.preprocessing transformer put in
-#: front of the scaler (None: the pixels themselves).
-FEATURES = {"pixels": None, "hog": "HOGTransformer", "kmeans": "PatchKMeansEncoder"}
+#: ``--features`` name -> (the sklearn_fer.preprocessing transformer put in
+#: front of the scaler, its parameters, the parameters that the linear model
+#: reading them starts from), or None: the pixels themselves. "kmeans-flip"
+#: is the best configuration chosen by cross-validation on Training
+#: (docs/user_guide/features.rst): its features want more epochs.
+FEATURES = {
+    "pixels": None,
+    "hog": ("HOGTransformer", {}, {}),
+    "kmeans": ("PatchKMeansEncoder", {}, {}),
+    "kmeans-flip": (
+        "PatchKMeansEncoder",
+        {
+            "n_components": 1024,
+            "activation": "soft_threshold",
+            "threshold": 0.5,
+            "power": 0.5,
+            "flip_invariant": True,
+        },
+        {"max_iter": 16},
+    ),
+}
 
 ESTIMATOR_OPTIONS.add_argument(
     "--features",
     choices=list(FEATURES),
     default="pixels",
     help="what the linear models read: the pixels, HOG features "
-    "(HOGTransformer) or learned patch features (PatchKMeansEncoder); saved "
-    "in the model's pipeline (default: pixels)",
+    "(HOGTransformer), learned patch features (PatchKMeansEncoder) with its "
+    "defaults or, kmeans-flip, the best configuration found (1024 centroids "
+    "and their mirror images, soft threshold, square root: the same features "
+    "for a face and its mirror; the model then runs 16 epochs unless --param "
+    "says otherwise); saved in the model's pipeline. Features of "
+    "the Training faces that would take over 1 GiB as float32 are streamed "
+    "through the model chunk by chunk (default: pixels)",
 )
 ESTIMATOR_OPTIONS.add_argument(
     "--param",

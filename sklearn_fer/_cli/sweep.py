@@ -164,7 +164,9 @@ def run(args):
     from sklearn.pipeline import Pipeline
 
     target = parse_target(args.target, args.model)
-    estimator = parse_params(args.param, new_estimator(args.model, args.random_state))
+    estimator = parse_params(
+        args.param, new_estimator(args.model, args.random_state, args.features)
+    )
     estimator.set_params(verbose=0)
     eta0s = _parse_values(args.eta0, float, "--eta0", estimator, "eta0")
     batch_sizes = _parse_values(

@@ -8,7 +8,15 @@ import numpy as np
 from . import _progress
 from ._data import load_faces
 from ._labels import name_classes
-from ._models import MODELS, input_steps, new_estimator
+from ._models import (
+    MODELS,
+    input_steps,
+    n_features_out,
+    new_estimator,
+    streaming_classifier,
+    streams,
+    unstreamed,
+)
 from ._options import (
     COMMON_OPTIONS,
     DATA_OPTIONS,
@@ -97,8 +105,9 @@ def outputs(args) -> Outputs:
 def _split(faces, steps, path):
     """Training and the validation set (PublicTest, if any), labelled with the
     codes of ``load_fer2013``, through ``steps`` (features and a scaler) fitted
-    on Training; returns the split and those steps as a fitted Pipeline, or
-    None when there are none (the CNN).
+    on Training; returns the split, those steps as a fitted Pipeline (None
+    when there are none: the CNN), and the number of features to stream
+    (None unless they are too many for memory: the split then holds faces).
     """
     from sklearn.pipeline import Pipeline
 
@@ -108,18 +117,33 @@ def _split(faces, steps, path):
         split = train_test_by_usage(faces, standardize=False)
     except ValueError as exc:  # no Training faces
         raise ValueError(f"{path}: {exc}") from exc
-    inputs = None
+    inputs, streamed, fitted = None, None, []
     if steps:
-        inputs = Pipeline(steps)
-        if steps[0][0] == "features":
-            _progress.say(f"computing {type(steps[0][1]).__name__} features")
-        split.X_train = inputs.fit_transform(split.X_train.astype(np.float32))
+        split.X_train = split.X_train.astype(np.float32)
+        split.X_test = split.X_test.astype(np.float32)
+    if steps and steps[0][0] == "features":
+        transformer = steps[0][1]
+        _progress.say(f"learning {type(transformer).__name__} features")
+        transformer.fit(split.X_train)
+        n_features = n_features_out(transformer, split.X_train)
+        if streams(len(split.X_train), n_features):
+            streamed = n_features
+        else:
+            _progress.say(f"computing {n_features} features a face")
+            split.X_train = transformer.transform(split.X_train)
+            if len(split.X_test):
+                split.X_test = transformer.transform(split.X_test)
+        fitted, steps = steps[:1], steps[1:]
+    if steps and streamed is None:
+        rest = Pipeline(steps)
+        split.X_train = rest.fit_transform(split.X_train)
         if len(split.X_test):
-            split.X_test = inputs.transform(split.X_test.astype(np.float32))
+            split.X_test = rest.transform(split.X_test)
+        inputs = Pipeline([*fitted, *rest.steps])
     split.eval_set = None
     if len(split.y_test):
         split.eval_set = (split.X_test, split.y_test)
-    return split, inputs
+    return split, inputs, streamed
 
 
 def _scores_and_curves(estimator, split):
@@ -153,13 +177,22 @@ def run(args):
     from ..utils import save_model
 
     target = parse_target(args.target, args.model)
-    estimator = parse_params(args.param, new_estimator(args.model, args.random_state))
+    estimator = parse_params(
+        args.param, new_estimator(args.model, args.random_state, args.features)
+    )
     path = data_path(args)
     faces = load_faces(path, target=target, labelled=True)
     target_names = faces.target_names
     steps = input_steps(args.features, estimator, args.random_state)
-    split, inputs = _split(faces, steps, path)
+    split, inputs, streamed = _split(faces, steps, path)
     del faces  # the split holds its own copies
+    if streamed is not None:
+        _progress.say(
+            f"{streamed} features a face: too many for memory "
+            f"({len(split.y_train) * streamed * 4 / 2**30:.1f} GiB as float32), "
+            "streamed through the model from a float16 cache on disk"
+        )
+        estimator = streaming_classifier(steps[0][1], estimator, streamed)
     if split.eval_set is None:
         estimator.set_params(validation_fraction=0.1)
         validation = "10% of Training"
@@ -189,6 +222,8 @@ def run(args):
     model = estimator
     if inputs is not None:
         model = Pipeline([*inputs.steps, ("model", estimator)])
+    if streamed is not None:
+        model = unstreamed(estimator)
     name_classes(model, target_names)
     # Saved as a user would construct it: a refit of the file prints nothing.
     estimator.set_params(verbose=0)

@@ -113,6 +113,62 @@ def resolve_image_shape(estimator, n_pixels, input_image_shape, *, reset):
     return image_shape
 
 
+def _moved_faces(X, image_shape, move):
+    """``move`` (images -> images) applied to faces, in the layout they came in."""
+    validate_image_shape_param(image_shape)
+    if hasattr(X, "iloc"):
+        moved = _moved_faces(X.to_numpy(), image_shape, move)
+        return type(X)(moved, index=X.index, columns=X.columns)
+    array = np.asarray(X)
+    if array.ndim == 3:
+        return np.ascontiguousarray(move(array))
+    if array.ndim != 2:
+        raise ValueError(
+            "Faces to mirror or shift must be pixel rows (n_samples, n_pixels) or "
+            f"images (n_samples, rows, columns), got an array of shape {array.shape}."
+        )
+    rows, columns = _resolve_image_shape(image_shape, array.shape[1])
+    images = move(array.reshape(len(array), rows, columns))
+    return np.ascontiguousarray(images).reshape(array.shape)
+
+
+def mirror_faces(X, image_shape=None):
+    """Faces mirrored left to right, in the layout they came in (a copy).
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, rows * columns) or (n_samples, rows, columns)
+        Faces as pixel rows (an array or a DataFrame) or images.
+    image_shape : (int, int) or None
+        (rows, columns) of the pixel rows; None: square faces.
+    """
+    return _moved_faces(X, image_shape, lambda images: images[:, :, ::-1])
+
+
+def shift_faces(X, rows, columns, image_shape=None):
+    """Faces moved ``rows`` pixels down and ``columns`` right (negative: up,
+    left), the pixels at the edge repeated; the layout they came in (a copy).
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, rows * columns) or (n_samples, rows, columns)
+        Faces as pixel rows (an array or a DataFrame) or images.
+    rows, columns : int
+        The shift.
+    image_shape : (int, int) or None
+        (rows, columns) of the pixel rows; None: square faces.
+    """
+
+    def move(images):
+        height, width = images.shape[1:]
+        # Index of the source pixel of each row and column, clipped to the edge.
+        source_rows = np.clip(np.arange(height) - rows, 0, height - 1)
+        source_columns = np.clip(np.arange(width) - columns, 0, width - 1)
+        return images[:, source_rows][:, :, source_columns]
+
+    return _moved_faces(X, image_shape, move)
+
+
 def validate_images(estimator, X, *, reset: bool):
     """Validate faces given as pixel rows or images.
 

@@ -4,13 +4,16 @@ Fit: random patches of the faces are contrast-normalised, whitened (ZCA) and
 clustered by ``MiniBatchKMeans``; the centroids are the dictionary. Transform:
 every patch on a stride grid is normalised and whitened the same way, compared
 with the dictionary (one BLAS matrix product per batch of faces), activated
-(triangle or soft threshold) and pooled over a coarse spatial grid.
+(triangle or soft threshold) and pooled over a coarse spatial grid (or a
+pyramid of grids), optionally made the same for a face and its mirror image
+and raised to a power.
 
 Patches are views made by ``sliding_window_view``, copied into a float32
 matrix one batch of faces at a time; the activations are computed and pooled
-in place, batch by batch, so memory is bounded by ``batch_size``.
+in place, batch by batch, so memory is bounded by the batch size.
 """
 
+import itertools
 from numbers import Integral, Real
 
 import numpy as np
@@ -35,8 +38,11 @@ _CONTRAST_EPS = 0.01
 _WHITEN_EPS = 0.1
 #: Patches per MiniBatchKMeans step in partial_fit (its default batch size).
 _KMEANS_BATCH = 1024
+#: Bytes of activations that batch_size='auto' encodes at a time: a batch
+#: then stays in the CPU's cache (8 MiB; 58 MiB batches were twice as slow).
+_BATCH_BYTES = 8 * 2**20
 #: Faces whose variance is computed at once.
-_VARIANCE_CHUNK = 1024
+_VARIANCE_CHUNK = 256
 
 
 def _patch_windows(images, patch_shape):
@@ -44,14 +50,27 @@ def _patch_windows(images, patch_shape):
     return np.lib.stride_tricks.sliding_window_view(images, patch_shape, axis=(1, 2))
 
 
-def _region_of_positions(size, n_regions):
-    """Region of each of ``size`` positions, cut into near-equal ``n_regions``.
-
-    Region ``k`` holds positions ``size * k // n_regions`` up to (excluded)
-    ``size * (k + 1) // n_regions``.
-    """
+def _region_ranges(size, n_regions):
+    """``(start, stop)`` of each of ``n_regions`` near-equal runs of ``size``
+    positions: region ``k`` holds ``size * k // n_regions`` up to (excluded)
+    ``size * (k + 1) // n_regions``."""
     edges = [size * k // n_regions for k in range(n_regions + 1)]
-    return np.searchsorted(edges, np.arange(size), side="right") - 1
+    return list(itertools.pairwise(edges))
+
+
+def _pyramid(grid, n_levels):
+    """The pooling grids of a pyramid: ``grid``, then halved (rounded up) each level."""
+    grids = [grid]
+    for _ in range(n_levels - 1):
+        grids.append(tuple(-(-size // 2) for size in grids[-1]))
+    return grids
+
+
+def _mirrored_columns(patch_shape):
+    """The pixel order of a patch flattened row by row, mirrored left to right."""
+    return (
+        np.arange(patch_shape[0] * patch_shape[1]).reshape(patch_shape)[:, ::-1].ravel()
+    )
 
 
 def _face_variance_floor(faces):
@@ -95,7 +114,7 @@ class PatchKMeansEncoder(TransformerMixin, BaseEstimator):
     every patch on a grid of step ``stride`` by its activation for each
     centroid and sums (or averages) the activations over a ``pooling_grid``
     of face regions: ``pooling_grid`` rows x columns x ``n_components``
-    features per face.
+    features per face (more with a pyramid of grids, ``pyramid_levels``).
 
     Parameters
     ----------
@@ -110,8 +129,28 @@ class PatchKMeansEncoder(TransformerMixin, BaseEstimator):
         The defaults (8 x 8 patches, 512 centroids, 4 x 4 regions: 8192
         features per face) were chosen by cross-validation on FER2013's
         Training faces; see the user guide.
+    pyramid_levels : int, default=1
+        Levels of a spatial pyramid: the activations are also pooled over
+        coarser grids, each with half the rows and columns of the one before
+        (rounded up): ``pooling_grid=4, pyramid_levels=3`` pools over 4 x 4,
+        2 x 2 and 1 x 1 regions (21 regions). 1: ``pooling_grid`` alone.
     pooling : {'sum', 'mean'}, default='sum'
         How each region's activations are pooled.
+    power : float, default=1.0
+        Exponent applied to each pooled feature (all are non-negative): 0.5
+        takes their square root, which tames the heavy tail of the sums of
+        activations; 1 leaves them as they are.
+    flip_invariant : bool, default=False
+        Make the features of a face and of its mirror image (left to right)
+        the same, at no cost in features: the dictionary also holds the
+        mirror image of each centroid, and each feature adds a region's
+        activations for a centroid to those of the mirror region for its
+        mirror image, which are the activations the mirror face would give.
+        A linear model on these features is one trained on the faces and
+        their mirror images that averages its scores for a face and its
+        mirror. Encoding costs twice as much (twice the atoms); needs patch
+        positions symmetric left to right (``stride`` dividing the image
+        columns minus the patch columns). See Notes.
     activation : {'triangle', 'soft_threshold'}, default='triangle'
         'triangle': ``max(0, mean(z) - z_k)`` with ``z_k`` the distance of the
         whitened patch to centroid ``k`` (Coates et al.'s "k-means
@@ -123,11 +162,14 @@ class PatchKMeansEncoder(TransformerMixin, BaseEstimator):
         Whiten the normalised patches (ZCA) before clustering and encoding.
     n_patches : int, default=100_000
         Random patches drawn by ``fit`` (and at most by each ``partial_fit``).
-    batch_size : int, default=16
+    batch_size : int or 'auto', default='auto'
         Faces encoded at a time by each thread of ``transform``; its memory
-        is about ``batch_size * n_positions * n_components * 4`` bytes (14 MiB
-        with the defaults on 48 x 48 faces, whose 441 positions' activations
-        then stay in the CPU's cache).
+        is about ``batch_size * n_positions * n_atoms * 4`` bytes (``n_atoms``
+        is ``n_components``, twice that with ``flip_invariant``). 'auto':
+        as many faces as keep that under 8 MiB (9 faces with the defaults on
+        48 x 48 faces, 2 with 1024 flip-invariant centroids), so that the
+        activations stay in the CPU's cache: larger batches made encoding up
+        to twice as slow.
     image_shape : (int, int) or None, default=None
         (rows, columns) of each face when ``X`` holds flat pixel rows; one of
         them may be -1 to be inferred. None: square faces, or the shape of
@@ -141,7 +183,8 @@ class PatchKMeansEncoder(TransformerMixin, BaseEstimator):
     Attributes
     ----------
     cluster_centers_ : ndarray of shape (n_components, patch_rows * patch_columns)
-        The dictionary, in the whitened space.
+        The dictionary, in the whitened space (with ``flip_invariant``,
+        ``transform`` also uses the mirror image of each centroid).
     whitening_mean_ : ndarray of shape (patch_rows * patch_columns,)
         Mean of the normalised patches, subtracted before whitening.
     whitening_ : ndarray of shape (patch_rows * patch_columns,) * 2
@@ -170,6 +213,16 @@ class PatchKMeansEncoder(TransformerMixin, BaseEstimator):
     noisy patches from being blown up). A face ``a * x + b`` (``a > 0``) thus
     has the same features as ``x``: faces in 0-255 and in 0-1 are encoded
     alike, even by an encoder fitted on the other scale.
+
+    With ``flip_invariant=True`` the whitening is learned from the patches
+    and their mirror images, so that it commutes with mirroring: the whitened
+    mirror of a patch is the mirror of the whitened patch, and the
+    activations of a mirrored face are those of the face, mirrored in
+    position and with each centroid swapped with its mirror image. Each
+    feature is then the sum of the face's pooled activations and its
+    mirror's, computed from the face's activations alone; a feature for the
+    mirror centroid would repeat one of these in the mirror region, so none
+    is kept.
 
     ``partial_fit`` learns the whitening from its first chunk, then keeps it:
     later chunks only move the centroids (``MiniBatchKMeans.partial_fit``), so
@@ -203,12 +256,18 @@ class PatchKMeansEncoder(TransformerMixin, BaseEstimator):
         "patch_size": [Interval(Integral, 1, None, closed="left"), tuple, list],
         "stride": [Interval(Integral, 1, None, closed="left"), tuple, list],
         "pooling_grid": [Interval(Integral, 1, None, closed="left"), tuple, list],
+        "pyramid_levels": [Interval(Integral, 1, None, closed="left")],
         "pooling": [StrOptions({"sum", "mean"})],
+        "power": [Interval(Real, 0, 1, closed="right")],
+        "flip_invariant": ["boolean"],
         "activation": [StrOptions({"triangle", "soft_threshold"})],
         "threshold": [Interval(Real, None, None, closed="neither")],
         "whiten": ["boolean"],
         "n_patches": [Interval(Integral, 1, None, closed="left")],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [
+            Interval(Integral, 1, None, closed="left"),
+            StrOptions({"auto"}),
+        ],
         "image_shape": [tuple, list, None],
         "n_jobs": [Integral, None],
         "random_state": ["random_state"],
@@ -221,12 +280,15 @@ class PatchKMeansEncoder(TransformerMixin, BaseEstimator):
         patch_size=8,
         stride=2,
         pooling_grid=4,
+        pyramid_levels=1,
         pooling="sum",
+        power=1.0,
+        flip_invariant=False,
         activation="triangle",
         threshold=0.25,
         whiten=True,
         n_patches=100_000,
-        batch_size=16,
+        batch_size="auto",
         image_shape=None,
         n_jobs=None,
         random_state=None,
@@ -235,7 +297,10 @@ class PatchKMeansEncoder(TransformerMixin, BaseEstimator):
         self.patch_size = patch_size
         self.stride = stride
         self.pooling_grid = pooling_grid
+        self.pyramid_levels = pyramid_levels
         self.pooling = pooling
+        self.power = power
+        self.flip_invariant = flip_invariant
         self.activation = activation
         self.threshold = threshold
         self.whiten = whiten
@@ -273,7 +338,15 @@ class PatchKMeansEncoder(TransformerMixin, BaseEstimator):
                 f"shape {image_shape} (patch_size={self.patch_size!r}, "
                 f"stride={self.stride!r})."
             )
-        return patch_shape, stride, positions, grid
+        if self.flip_invariant and (image_shape[1] - patch_shape[1]) % stride[1]:
+            raise ValueError(
+                f"flip_invariant=True needs patch positions symmetric left to "
+                f"right, but images {image_shape[1]} pixels wide hold patches "
+                f"{patch_shape[1]} wide every {stride[1]} pixels up to "
+                f"{(positions[1] - 1) * stride[1] + patch_shape[1]}: choose a "
+                f"stride that divides {image_shape[1] - patch_shape[1]}."
+            )
+        return patch_shape, stride, positions, _pyramid(grid, self.pyramid_levels)
 
     # -- patches ----------------------------------------------------------------
 
@@ -290,8 +363,13 @@ class PatchKMeansEncoder(TransformerMixin, BaseEstimator):
         patches = patches.astype(np.float32)
         return _normalize(patches, _face_variance_floor(pixels)[face])
 
-    def _learn_whitening(self, normalized):
-        """Set ``whitening_mean_`` and ``whitening_`` from normalised patches."""
+    def _learn_whitening(self, normalized, patch_shape):
+        """Set ``whitening_mean_`` and ``whitening_`` from normalised patches.
+
+        With ``flip_invariant``, from the patches and their mirror images: the
+        mean and the covariance are then unchanged by mirroring, and so is
+        the whitening (made exactly so, against rounding).
+        """
         n_pixels = normalized.shape[1]
         if not self.whiten:
             self.whitening_mean_ = np.zeros(n_pixels, np.float32)
@@ -300,9 +378,18 @@ class PatchKMeansEncoder(TransformerMixin, BaseEstimator):
         mean = normalized.mean(axis=0, dtype=np.float64)
         centred = normalized.astype(np.float64) - mean
         covariance = centred.T @ centred / len(centred)
+        if self.flip_invariant:
+            mirror = _mirrored_columns(patch_shape)
+            # Mean and covariance of the patches and their mirror images.
+            shift = (mean - mean[mirror]) / 2
+            mean = mean - shift
+            covariance += np.outer(shift, shift)
+            covariance = (covariance + covariance[np.ix_(mirror, mirror)]) / 2
         eigenvalues, eigenvectors = np.linalg.eigh(covariance)
         eigenvalues = np.maximum(eigenvalues, 0)
         whitening = (eigenvectors / np.sqrt(eigenvalues + _WHITEN_EPS)) @ eigenvectors.T
+        if self.flip_invariant:
+            whitening = (whitening + whitening[np.ix_(mirror, mirror)]) / 2
         self.whitening_mean_ = mean.astype(np.float32)
         self.whitening_ = whitening.astype(np.float32)
 
@@ -351,7 +438,7 @@ class PatchKMeansEncoder(TransformerMixin, BaseEstimator):
         random_state = check_random_state(self.random_state)
         patches = self._random_patches(pixels, image_shape, random_state)
         self._check_enough_patches(len(patches))
-        self._learn_whitening(patches)
+        self._learn_whitening(patches, self._patch_shape(image_shape))
         whitened = self._whiten(patches)
         self._random_state = random_state
         self.kmeans_ = self._kmeans(random_state).fit(whitened)
@@ -391,7 +478,7 @@ class PatchKMeansEncoder(TransformerMixin, BaseEstimator):
         first_step = _KMEANS_BATCH
         if first:
             self._check_enough_patches(len(patches))
-            self._learn_whitening(patches)
+            self._learn_whitening(patches, self._patch_shape(image_shape))
             self.kmeans_ = self._kmeans(random_state)
             self.image_shape_ = image_shape
             self.n_patches_seen_ = 0
@@ -408,22 +495,28 @@ class PatchKMeansEncoder(TransformerMixin, BaseEstimator):
     # -- encoding ---------------------------------------------------------------
 
     def _encoding_matrices(self, geometry):
-        """The matrices that encode and pool a batch with three matrix products.
+        """The matrices that encode a batch with two matrix products, and
+        the regions that pool it.
 
         ``[patch, 1] @ whitening`` gives ``[whitened patch, 1, 0]``; once the
         last column holds the whitened patch's squared norm, ``@ dictionary``
         gives the squared distances to the centroids (triangle) or the
-        thresholded products with the unit centroids (soft threshold); pooling
-        is a product with a 0-1 (sum) or 1 / size (mean) region matrix.
+        thresholded products with the unit centroids (soft threshold). With
+        ``flip_invariant``, the dictionary's second half holds the mirror
+        images of the centroids. The regions are, for each grid of the
+        pyramid, the ``(start, stop)`` of its rows and of its columns of
+        patch positions.
         """
-        patch_shape, _, positions, grid = geometry
+        patch_shape, _, positions, grids = geometry
         n_pixels = patch_shape[0] * patch_shape[1]
         whitening = np.zeros((n_pixels + 1, n_pixels + 2), np.float32)
         whitening[:n_pixels, :n_pixels] = self.whitening_
         whitening[n_pixels, :n_pixels] = -(self.whitening_mean_ @ self.whitening_)
         whitening[n_pixels, n_pixels] = 1
         centers = self.cluster_centers_.astype(np.float32)
-        dictionary = np.zeros((n_pixels + 2, self.n_components), np.float32)
+        if self.flip_invariant:
+            centers = np.vstack([centers, centers[:, _mirrored_columns(patch_shape)]])
+        dictionary = np.zeros((n_pixels + 2, len(centers)), np.float32)
         if self.activation == "triangle":
             dictionary[:n_pixels] = -2 * centers.T
             dictionary[n_pixels] = np.einsum("ij,ij->i", centers, centers)
@@ -434,20 +527,19 @@ class PatchKMeansEncoder(TransformerMixin, BaseEstimator):
                 centers / np.maximum(lengths, np.finfo(np.float32).tiny)[:, None]
             ).T
             dictionary[n_pixels] = -self.threshold
-        row_region, column_region = (
-            _region_of_positions(size, n_regions)
-            for size, n_regions in zip(positions, grid, strict=True)
-        )
-        region = (row_region[:, None] * grid[1] + column_region[None, :]).ravel()
-        pooling = (np.arange(grid[0] * grid[1])[:, None] == region).astype(np.float32)
-        if self.pooling == "mean":
-            pooling /= pooling.sum(axis=1, keepdims=True)
-        return whitening, dictionary, pooling
+        regions = [
+            tuple(
+                _region_ranges(size, n_regions)
+                for size, n_regions in zip(positions, grid, strict=True)
+            )
+            for grid in grids
+        ]
+        return whitening, dictionary, regions
 
     def _encode_batch(self, images, geometry, matrices, out):
         """Pooled activations of ``images`` (n, rows, columns) into ``out``."""
         patch_shape, stride, positions, _ = geometry
-        whitening, dictionary, pooling = matrices
+        whitening, dictionary, regions = matrices
         n = len(images)
         n_pixels = patch_shape[0] * patch_shape[1]
         windows = _patch_windows(images, patch_shape)[:, :: stride[0], :: stride[1]]
@@ -470,8 +562,37 @@ class PatchKMeansEncoder(TransformerMixin, BaseEstimator):
             mean_distance = activations.mean(axis=1, keepdims=True)
             np.subtract(mean_distance, activations, out=activations)
             np.maximum(activations, 0, out=activations)
-        maps = activations.reshape(n, positions[0] * positions[1], -1)
-        np.matmul(pooling, maps, out=out.reshape(n, len(pooling), -1))
+        self._pool(activations.reshape(n, *positions, -1), regions, out)
+        if self.power == 0.5:
+            np.sqrt(out, out=out)
+        elif self.power != 1:
+            np.power(out, self.power, out=out)
+
+    def _pool(self, maps, regions, out):
+        """Pool ``maps`` (n, position rows, position columns, atoms) into ``out``.
+
+        Each region is summed as slices, band of rows by band of rows (each
+        activation is read once; a 0-1 pooling matrix did 16 times the work).
+        With ``flip_invariant``, a region also adds the activations of the
+        mirror centroids (the dictionary's second half) over the mirror
+        region, those that the mirror face would give for the centroids.
+        """
+        n_columns, k = maps.shape[2], self.n_components
+        pooled = out.reshape(len(maps), -1, k)
+        region = 0
+        for row_ranges, column_ranges in regions:
+            for top, bottom in row_ranges:
+                band = maps[:, top:bottom].sum(axis=1)
+                for left, right in column_ranges:
+                    sums = pooled[:, region]
+                    band[:, left:right, :k].sum(axis=1, out=sums)
+                    if self.flip_invariant:
+                        sums += band[:, n_columns - right : n_columns - left, k:].sum(
+                            axis=1
+                        )
+                    if self.pooling == "mean":
+                        sums /= (bottom - top) * (right - left)
+                    region += 1
 
     def transform(self, X):
         """Encode every patch on the stride grid and pool the activations.
@@ -484,20 +605,26 @@ class PatchKMeansEncoder(TransformerMixin, BaseEstimator):
         Returns
         -------
         features : ndarray of shape (n_samples, n_regions * n_components), float32
-            Pooled activations, ordered by region row, region column, centroid.
+            Pooled activations, ordered by grid of the pyramid (finest first),
+            region row, region column, centroid.
         """
         check_is_fitted(self)
         pixels, image_shape = validate_images(self, X, reset=False)
         geometry = self._grid(image_shape)
         images = pixels.reshape(-1, *image_shape)
-        grid = geometry[3]
-        out = np.empty((len(images), grid[0] * grid[1] * self.n_components), np.float32)
+        n_regions = sum(rows * columns for rows, columns in geometry[3])
+        out = np.empty((len(images), n_regions * self.n_components), np.float32)
 
         matrices = self._encoding_matrices(geometry)
+        batch_size = self.batch_size
+        if batch_size == "auto":
+            n_positions = geometry[2][0] * geometry[2][1]
+            n_atoms = matrices[1].shape[1]
+            batch_size = max(1, _BATCH_BYTES // (n_positions * n_atoms * 4))
 
         def encode_range(start, stop):
-            for batch in range(start, stop, self.batch_size):
-                end = min(batch + self.batch_size, stop)
+            for batch in range(start, stop, batch_size):
+                end = min(batch + batch_size, stop)
                 self._encode_batch(
                     images[batch:end], geometry, matrices, out[batch:end]
                 )
@@ -514,7 +641,9 @@ class PatchKMeansEncoder(TransformerMixin, BaseEstimator):
         ----------
         input_features : array-like of str or None, default=None
             Only checked against the input seen in ``fit``: the output names
-            (``patchkmeans_r{row}_c{column}_k{centroid}``) do not depend on them.
+            (``patchkmeans_r{row}_c{column}_k{centroid}``, prefixed with the
+            grid, e.g. ``patchkmeans_2x2_r0_c1_k5``, in a pyramid) do not
+            depend on them.
 
         Returns
         -------
@@ -522,10 +651,12 @@ class PatchKMeansEncoder(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         check_input_features(self, input_features)
-        rows, columns = self._grid(self.image_shape_)[3]
+        grids = self._grid(self.image_shape_)[3]
         return np.array(
             [
-                f"patchkmeans_r{r}_c{c}_k{k}"
+                f"patchkmeans_{prefix}r{r}_c{c}_k{k}"
+                for rows, columns in grids
+                for prefix in [f"{rows}x{columns}_" if len(grids) > 1 else ""]
                 for r in range(rows)
                 for c in range(columns)
                 for k in range(self.n_components)

@@ -84,16 +84,22 @@ def unchanged_on_error(method):
     return wrapper
 
 
-def fit_method(method):
+def fit_method(method=None, *, prefer_skip_nested_validation=True):
     """``fit`` or ``partial_fit`` of an iterative classifier.
 
     The parameters are validated first (``fit_context``), on every call of
     ``partial_fit`` too, and the estimator is left as it was when the call
-    raises (``unchanged_on_error``).
+    raises (``unchanged_on_error``). A meta-estimator whose inner estimators
+    must check their own parameters passes
+    ``prefer_skip_nested_validation=False`` (``@fit_method(...)``).
     """
-    validated = fit_context(prefer_skip_nested_validation=True)(
-        unchanged_on_error(method)
-    )
+    if method is None:
+        return functools.partial(
+            fit_method, prefer_skip_nested_validation=prefer_skip_nested_validation
+        )
+    validated = fit_context(
+        prefer_skip_nested_validation=prefer_skip_nested_validation
+    )(unchanged_on_error(method))
     if method.__name__ != "partial_fit":
         return validated
 

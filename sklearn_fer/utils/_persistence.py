@@ -29,6 +29,7 @@ FORMATS = ("skops", "pickle")
 TRUSTED_TYPES = (
     "sklearn_fer.linear_model._logistic.SGDLogisticRegression",
     "sklearn_fer.linear_model._softmax.SGDSoftmaxRegression",
+    "sklearn_fer.linear_model._streaming.StreamingFeatureClassifier",
     "sklearn_fer.neural_network._convnet.ConvNetClassifier",
     "sklearn_fer.preprocessing._fer2013_transformer.FER2013Transformer",
     "sklearn_fer.preprocessing._hog.HOGTransformer",

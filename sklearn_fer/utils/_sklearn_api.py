@@ -9,6 +9,7 @@ names here, so that a future rename in scikit-learn is a one-line fix.
 
 from sklearn.base import _fit_context as fit_context
 from sklearn.utils._param_validation import (
+    HasMethods,
     Interval,
     InvalidParameterError,
     Options,
@@ -17,6 +18,7 @@ from sklearn.utils._param_validation import (
 from sklearn.utils.validation import _check_sample_weight as check_sample_weight
 
 __all__ = [
+    "HasMethods",
     "Interval",
     "InvalidParameterError",
     "Options",

@@ -457,6 +457,46 @@ def test_train_features_are_saved_in_the_pipeline_and_reported(
     assert evaluated["scores"] == pytest.approx(trained["scores"], rel=1e-3)
 
 
+def test_features_set_the_linear_models_starting_parameters():
+    from sklearn_fer._cli._models import new_estimator
+
+    assert new_estimator("softmax", 0, "kmeans-flip").max_iter == 16
+    assert new_estimator("softmax", 0, "kmeans").max_iter == 8
+    assert new_estimator("logistic", 0, "kmeans-flip").max_iter == 16
+
+
+def test_train_streams_features_too_many_for_memory(fer_file, tmp_path, monkeypatch):
+    from sklearn_fer._cli import _models
+
+    # 300 Training faces x 256 features x 4 bytes: 300 KiB, "too many" here.
+    monkeypatch.setattr(_models, "STREAMING_BYTES", 100_000)
+    monkeypatch.setattr(_models, "STREAMED_CHUNK_BYTES", 100 * 256 * 4)
+    class_name, params, model_params = _models.FEATURES["kmeans-flip"]
+    assert model_params == {"max_iter": 16}  # overridden by --param below
+    monkeypatch.setitem(
+        _models.FEATURES,
+        "kmeans-flip",
+        (class_name, {**params, "n_components": 16}, model_params),
+    )
+    out = tmp_path / "model.skops"
+    argv = ["train", "--data", str(fer_file), "--model", "softmax", "--out", str(out)]
+    argv += ["--features", "kmeans-flip", "--param", "max_iter=3"]
+    assert main(argv) == EXIT_OK
+    model = load_model(out)
+    assert [name for name, _ in model.steps] == ["features", "scale", "model"]
+    assert model["features"].flip_invariant and model["features"].n_components == 16
+    trained = json.loads((tmp_path / "model-report" / "metrics.json").read_text())
+    assert "StreamingFeatureClassifier" in trained["model"]
+    assert len(trained["loss_curve"]) == len(trained["validation_loss_curve"]) == 3
+    assert trained["features"] == "kmeans-flip"
+    report = tmp_path / "evaluated"
+    argv = ["evaluate", "--model", str(out), "--data", str(fer_file)]
+    assert main([*argv, "--report", str(report)]) == EXIT_OK
+    evaluated = json.loads((report / "metrics.json").read_text())
+    assert evaluated["features"] == "kmeans-flip"
+    assert evaluated["scores"] == pytest.approx(trained["scores"], rel=1e-3)
+
+
 def test_sweep_with_hog_features(fer_file, tmp_path):
     out = tmp_path / "sweep"
     argv = ["sweep", "--data", str(fer_file), "--model", "softmax", "--cv", "2"]

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy.spatial.distance import cdist
+from sklearn.base import clone
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -234,3 +235,82 @@ def test_pickle_and_skops_round_trip(encoder, faces, tmp_path):
     loaded.partial_fit(faces)
     restored.partial_fit(faces)
     np.testing.assert_allclose(loaded.cluster_centers_, restored.cluster_centers_)
+
+
+def test_pyramid_pools_over_each_coarser_grid(encoder, faces):
+    fine = clone(encoder).set_params(pooling_grid=4)
+    fine.__dict__.update({k: v for k, v in vars(encoder).items() if k.endswith("_")})
+    grids = [fine.set_params(pooling_grid=grid).transform(faces) for grid in (4, 2, 1)]
+    pyramid = fine.set_params(pooling_grid=4, pyramid_levels=3)
+    np.testing.assert_allclose(
+        pyramid.transform(faces), np.hstack(grids), rtol=1e-6, atol=1e-5
+    )
+    names = pyramid.get_feature_names_out()
+    assert len(names) == (16 + 4 + 1) * 12
+    assert names[0] == "patchkmeans_4x4_r0_c0_k0"
+    assert names[-1] == "patchkmeans_1x1_r0_c0_k11"
+    # pooling_grid=5: 5 x 5, 3 x 3, 2 x 2 and 1 x 1 regions.
+    pyramid.set_params(pooling_grid=5, pyramid_levels=4)
+    assert pyramid.transform(faces[:2]).shape == (2, (25 + 9 + 4 + 1) * 12)
+
+
+def test_power_raises_the_pooled_features(encoder, faces):
+    plain = encoder.transform(faces)
+    for power in (0.5, 0.3):
+        powered = clone(encoder).set_params(power=power)
+        powered.__dict__.update(
+            {k: v for k, v in vars(encoder).items() if k.endswith("_")}
+        )
+        np.testing.assert_allclose(
+            powered.transform(faces), plain**power, rtol=1e-5, atol=1e-6
+        )
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        dict(activation="soft_threshold", threshold=0.5, power=0.5),
+        dict(patch_size=5, stride=(2, 1), pooling_grid=(3, 2), pooling="mean"),
+    ],
+)
+def test_flip_invariant_features_add_the_mirror_faces(faces, params):
+    encoder = PatchKMeansEncoder(**{**SMALL, **params, "flip_invariant": True})
+    features = encoder.fit(faces).transform(faces)
+    mirrored = faces[:, :, ::-1]
+    np.testing.assert_allclose(
+        encoder.transform(mirrored), features, rtol=1e-4, atol=1e-4
+    )
+    # The whitening commutes with mirroring a patch.
+    rows, columns = image_pair_of(encoder.patch_size)
+    mirror = np.arange(rows * columns).reshape(rows, columns)[:, ::-1].ravel()
+    whitening = encoder.whitening_
+    np.testing.assert_array_equal(whitening[np.ix_(mirror, mirror)], whitening)
+    np.testing.assert_array_equal(
+        encoder.whitening_mean_[mirror], encoder.whitening_mean_
+    )
+    # By definition: the pooled activations of the face and of its mirror,
+    # for the centroids, with a dictionary of the centroids and their mirrors.
+    k = encoder.n_components
+    both = clone(encoder).set_params(flip_invariant=False, n_components=2 * k, power=1)
+    both.__dict__.update({k: v for k, v in vars(encoder).items() if k.endswith("_")})
+    both.cluster_centers_ = np.vstack(
+        [encoder.cluster_centers_, encoder.cluster_centers_[:, mirror]]
+    )
+    n_regions = features.shape[1] // k
+
+    def pooled(images):
+        return both.transform(images).reshape(len(images), n_regions, 2 * k)[..., :k]
+
+    expected = (pooled(faces) + pooled(mirrored)).reshape(len(faces), -1)
+    np.testing.assert_allclose(features, expected**encoder.power, rtol=1e-4, atol=1e-4)
+
+
+def image_pair_of(size):
+    return (size, size) if isinstance(size, int) else size
+
+
+def test_flip_invariant_needs_symmetric_patch_positions(faces):
+    encoder = PatchKMeansEncoder(**{**SMALL, "patch_size": 7, "flip_invariant": True})
+    with pytest.raises(ValueError, match="choose a stride that divides 41"):
+        encoder.fit(faces)

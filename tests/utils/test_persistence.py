@@ -17,7 +17,11 @@ from sklearn.preprocessing import StandardScaler
 
 import sklearn_fer
 from sklearn_fer.datasets import EMOTIONS, make_faces
-from sklearn_fer.linear_model import SGDLogisticRegression, SGDSoftmaxRegression
+from sklearn_fer.linear_model import (
+    SGDLogisticRegression,
+    SGDSoftmaxRegression,
+    StreamingFeatureClassifier,
+)
 from sklearn_fer.preprocessing import (
     FER2013Transformer,
     HOGTransformer,
@@ -112,6 +116,29 @@ def _patch_kmeans(X, y):
     return encoder.fit(X), X[:20]
 
 
+def _streaming(X, y):
+    """Patch features with every option of the best ones (flip-invariant,
+    soft threshold, square root) and a pyramid, streamed into the softmax in
+    two chunks."""
+    model = StreamingFeatureClassifier(
+        PatchKMeansEncoder(
+            n_components=8,
+            n_patches=500,
+            flip_invariant=True,
+            activation="soft_threshold",
+            power=0.5,
+            pyramid_levels=2,
+            random_state=0,
+        ),
+        SGDSoftmaxRegression(random_state=0),
+        chunk_size=120,
+        max_iter=2,
+        validation_fraction=0.2,
+        random_state=0,
+    )
+    return model.fit(X, y), X[:20]
+
+
 #: One fitted model (and data it takes) per public estimator, as the command
 #: line and users save them.
 SAVED_MODELS = {
@@ -122,6 +149,7 @@ SAVED_MODELS = {
     "ConvNetClassifier": _convnet,
     "HOGTransformer in a pipeline": _hog_pipeline,
     "PatchKMeansEncoder": _patch_kmeans,
+    "StreamingFeatureClassifier": _streaming,
 }
 
 
