@@ -10,7 +10,7 @@ import os
 import sys
 import warnings
 
-from . import _progress, demo, evaluate, predict, sweep, train
+from . import _progress, compare, demo, evaluate, predict, sweep, train
 from ._options import UsageError
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
@@ -26,6 +26,7 @@ COMMANDS = {
     "evaluate": evaluate,
     "predict": predict,
     "sweep": sweep,
+    "compare": compare,
 }
 
 
