@@ -117,6 +117,19 @@ def _folds_text(splits, n_splits):
     return f"splits {numbers[0]}-{numbers[-1]} of {n_splits}"
 
 
+def _failed(name, splits, n_splits, exc):
+    import warnings
+
+    from sklearn.exceptions import FitFailedWarning
+
+    reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc)
+    warnings.warn(
+        f"{name} failed on {_folds_text(splits, n_splits)}: {reason}",
+        FitFailedWarning,
+        stacklevel=3,
+    )
+
+
 def compare_estimators(
     estimators,
     X,
@@ -179,8 +192,10 @@ def compare_estimators(
         pipeline. The workers must see the same file system (not so on a
         remote Dask cluster: pass False there).
     error_score : 'raise' or float, default='raise'
-        As for ``cross_validate``: the value of a failed fit's scores, or
-        raise. A failed fold is not cached.
+        What a failed fit (divergence, say) gives: raise its error, or this
+        value as its accuracy (the other scores NaN), with a
+        ``FitFailedWarning``. All the splits of the batch in which a fit fails
+        get it, and none is cached.
     progress : callable, default=None
         Called with one line of text before each estimator fits a batch of
         folds, and after, with its accuracies (``print``, a logger ...).
@@ -277,16 +292,24 @@ def compare_estimators(
                 if not todo:
                     continue
                 say(f"{name}: {_folds_text(todo, n_splits)} ...")
-                results = cross_validate(
-                    estimator,
-                    X,
-                    y,
-                    groups=groups,
-                    cv=[splits[split] for split in todo],
-                    scoring=scorer,
-                    n_jobs=n_jobs,
-                    error_score=error_score,
-                )
+                try:
+                    results = cross_validate(
+                        estimator,
+                        X,
+                        y,
+                        groups=groups,
+                        cv=[splits[split] for split in todo],
+                        scoring=scorer,
+                        n_jobs=n_jobs,
+                        error_score="raise",
+                    )
+                except Exception as exc:
+                    if isinstance(error_score, str):
+                        raise
+                    _failed(name, todo, n_splits, exc)
+                    for split in todo:
+                        rows[name, split] = {"accuracy": float(error_score)}
+                    continue
                 for position, split in enumerate(todo):
                     row = {
                         key[len("test_") :]: float(values[position])
@@ -295,7 +318,7 @@ def compare_estimators(
                     }
                     row["fit_time"] = float(results["fit_time"][position])
                     rows[name, split] = row
-                    if store and np.isfinite(row["accuracy"]):
+                    if store:
                         store.save(keys[name][split], row)
                 accuracies = ", ".join(
                     f"{rows[name, split]['accuracy']:.4f}" for split in todo

@@ -262,3 +262,24 @@ def test_identical_on_a_dask_cluster(faces):
     assert len(tasks.data) >= 3  # the fits ran on the cluster
     columns = [c for c in local.columns if not c.endswith("_time")]
     pd.testing.assert_frame_equal(local[columns], remote[columns])
+
+
+def test_a_failed_fit_raises_or_scores_error_score(faces):
+    from sklearn.exceptions import FitFailedWarning
+
+    X, y = faces
+    diverging = {"wild": SGDSoftmaxRegression(eta0=1e4, learning_rate="constant")}
+    with pytest.raises(ValueError, match="diverged"):
+        compare_estimators(diverging, X * 255, y, cv=2)
+    failed = "wild failed on split [12] of 2: SGDSoftmaxRegression diverged"
+    with pytest.warns(FitFailedWarning, match=failed):
+        scores = compare_estimators(
+            {**diverging, "prior": DummyClassifier()},
+            X * 255,
+            y,
+            cv=2,
+            error_score=np.nan,
+        )
+    wild = scores[scores["estimator"] == "wild"]
+    assert wild["accuracy"].isna().all() and len(wild) == 2
+    assert scores.loc[scores["estimator"] == "prior", "accuracy"].notna().all()
