@@ -189,3 +189,30 @@ def test_usage_errors(run, tmp_path, argv, says, monkeypatch):
     (line,) = error_lines(err)
     assert says in line
     assert not (tmp_path / "r").exists()
+
+
+def test_hog_is_computed_once_per_fold_for_all_models_on_it(run, tmp_path, monkeypatch):
+    from sklearn_fer.preprocessing import HOGTransformer
+
+    fits = []
+    original = HOGTransformer.fit
+
+    def fit(self, X, y=None):
+        fits.append(len(X))
+        return original(self, X, y)
+
+    monkeypatch.setattr(HOGTransformer, "fit", fit)
+    models = "softmax:hog,sgd-classifier:hog,logistic-regression:hog"
+    code, _, _ = run(
+        "compare",
+        "--n-faces",
+        "150",
+        "--models",
+        models,
+        "--cv",
+        "2",
+        "--report",
+        tmp_path / "r",
+    )
+    assert code == EXIT_OK
+    assert len(fits) == 2  # one per fold, not one per model and fold
