@@ -71,13 +71,21 @@ def main(argv=()):
     parser.add_argument("--subsample", type=int, help="Training faces to use")
     parser.add_argument("--models", default="default")
     parser.add_argument("--report", type=Path, default=ROOT / "reports" / "compare")
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="go on with an interrupted run in --report (the time is then that "
+        "of the folds left, and says so)",
+    )
     args = parser.parse_args(list(argv))
     path = data_path_or_exit()
     argv = ["compare", "--data", path, "--models", args.models, "--cv", "5"]
     argv += ["--n-jobs", str(CORES), "--report", str(args.report), "--quiet"]
     if args.subsample:
         argv += ["--subsample", str(args.subsample)]
-    if args.report.exists():
+    if args.resume:
+        argv.append("--resume")
+    elif args.report.exists():
         argv.append("--force")
     load_before = _load()
     started = time.perf_counter()
@@ -97,10 +105,17 @@ def main(argv=()):
         command += f" --models {args.models}"
     if args.subsample:
         command += f" --subsample {args.subsample}"
+    timing = f"{seconds / 60:.1f} min (target: at most {TARGET // 60} min)"
+    if args.resume:
+        timing = (
+            f"resumed after an interruption, {seconds / 60:.1f} min for the folds "
+            f"left (not the time of a whole run; target: at most {TARGET // 60} "
+            "min)"
+        )
     report(
         f"`{command}`: the default line-up, 5-fold cross-validation on "
         f"{n_faces:,} Training faces, {CORES} folds at a time: "
-        f"{seconds / 60:.1f} min (target: at most {TARGET // 60} min); load "
+        f"{timing}; load "
         f"average {load_before:.1f} before, {load_after:.1f} after, on "
         f"{os.cpu_count()} CPUs. Accuracy: mean ± std over the folds, and "
         "the 95% interval of the corrected resampled t (Nadeau and Bengio). "

@@ -25,19 +25,29 @@ class Context:
     _faces: dict = dataclasses.field(default_factory=dict, repr=False)
 
     def training(self, target="emotion"):
-        """The Training faces as float32 in [0, 1], and their labels."""
-        if target not in self._faces:
-            self._faces[target] = self._load(target)
-        return self._faces[target]
+        """The Training faces as float32 in [0, 1], and their labels.
+
+        ``target`` as ``load_fer2013`` takes it: ``'emotion'``, ``'happy'`` or
+        a list of emotion names (``['happy', 'neutral', 'sad']``, the CNN
+        study's), numbered in the list's order.
+        """
+        key = target if isinstance(target, str) else tuple(target)
+        if key not in self._faces:
+            self._faces[key] = self._load(target)
+        return self._faces[key]
 
     def _load(self, target):
-        from sklearn_fer.datasets import load_fer2013, make_faces
+        from sklearn_fer.datasets import EMOTIONS, load_fer2013, make_faces
 
         if self.path is None:
             faces = make_faces(400 if self.quick else 6000, random_state=0)
             X, codes = faces.data, faces.target
             if target == "happy":
-                codes = (codes == 3).astype(int)
+                codes = (codes == EMOTIONS.index("happy")).astype(int)
+            elif not isinstance(target, str):
+                kept = [EMOTIONS.index(name) for name in target]
+                keep = np.isin(codes, kept)
+                X, codes = X[keep], np.array([kept.index(c) for c in codes[keep]])
         else:
             faces = load_fer2013(self.path, usage="Training", target=target)
             X, codes = faces.data, faces.target
