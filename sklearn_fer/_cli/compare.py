@@ -195,7 +195,8 @@ def add_arguments(parser):
         "--scheduler",
         metavar="ADDRESS",
         help="run the fits on this Dask scheduler (e.g. tcp://host:8786), "
-        "through joblib's dask backend (extra dask)",
+        "through joblib's dask backend (extra dask) (default: none, the fits "
+        "run here)",
     )
     parser.add_argument(
         "--report",
