@@ -348,12 +348,17 @@ class ScoreVsTimeDisplay:
             )
             for name, x, y in zip(self.names, seconds, score, strict=True)
         ]
-        from matplotlib.ticker import FuncFormatter, NullFormatter
+        from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
         ax.set_xscale("log")
-        # Seconds as written (0.5, 2, 30), not powers of ten on every tick.
+        # Ticks at 1, 2 and 5 times the powers of ten, written as seconds
+        # (0.5, 2, 50), and room for the names right of the last points.
+        ax.xaxis.set_major_locator(
+            LogLocator(base=10, subs=(1.0, 2.0, 5.0), numticks=20)
+        )
         ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
         ax.xaxis.set_minor_formatter(NullFormatter())
+        ax.margins(x=0.15)
         ax.set_xlabel(f"mean {self.time_name.replace('_', ' ')} per split (s)")
         ax.set_ylabel(f"mean {self.metric}")
         ax.grid(alpha=0.3, which="both")
