@@ -121,8 +121,10 @@ def main(argv=()):
         "the 95% interval of the corrected resampled t (Nadeau and Bengio). "
         f"Last column: the mean difference from {first} and, in brackets, "
         "the probability of a higher accuracy (Bayesian correlated t-test). "
-        "ECE: expected calibration error. Fit: mean seconds per fold. "
-        "Features shared by several models (HOG) are computed once per fold.",
+        "ECE: expected calibration error. Fit: mean seconds per fold, the "
+        "features included (for softmax:kmeans, learning the patch dictionary "
+        "and encoding the faces); HOG, which several models share, is computed "
+        "once per fold and counted in the first model's time.",
         "",
     )
     rows = [_row(name, summary, baseline) for name in summary.index]

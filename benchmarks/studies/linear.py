@@ -107,36 +107,45 @@ def _loss_verdict(study, ours, epochs):
             f"at the last of {epochs} epochs in every run."
         )
     rising = [r for r in study if r["first_rise"] is not None]
-    if not rising:
-        verdict = "holds only under a condition" if overfit else "holds"
-        condition = " It holds for a step as small as the study's." if overfit else ""
-        largest = max(r["largest_rise"] for r in study)
-        return verdict, (
-            f"{plain}, in all {runs}, neither loss rose {noise} within "
-            f"{epochs} epochs (the largest rise: {largest:.1e}), and the "
-            f"validation loss ended within {TOLERANCE:g} of its lowest."
-            f"{condition}" + defaults
+    study_overfit = [r for r in study if r["last"] - r["lowest"] > TOLERANCE]
+    if rising:
+        rises = "; ".join(
+            f"{r['model']} (seed {r['seed']}): from epoch {r['first_rise']}, at "
+            f"most {r['largest_rise']:.4f}"
+            for r in rising
         )
-    earliest = min(r["first_rise"] for r in rising)
-    details = "; ".join(
-        f"{model}: a loss first rose at epoch "
-        f"{_join(r['first_rise'] or '-' for r in mine)}, the validation loss "
-        f"lowest at epoch {_join(r['best_epoch'] for r in mine)} and at most "
-        f"{max(r['last'] - r['lowest'] for r in mine):.4f} above it at epoch "
-        f"{epochs}, the largest rise {max(r['largest_rise'] for r in mine):.4f}"
+        rises = f" A loss rose by more than {TOLERANCE:g} in: {rises}."
+    else:
+        rises = f" Neither loss rose {noise} in any run."
+    lowest = "; ".join(
+        f"{model}: {_join(r['best_epoch'] for r in study if r['model'] == model)}"
         for model in MODELS
-        for mine in [[r for r in study if r["model"] == model]]
     )
     text = (
-        f"{plain}, in {runs}, neither loss rose {noise} up to epoch "
-        f"{earliest - 1}; later one did ({details})."
+        f"{plain}, in {runs} of {epochs} epochs, the validation loss was lowest "
+        f"at epochs {lowest}, and ended "
+        + (
+            f"more than {TOLERANCE:g} above it in {len(study_overfit)} runs."
+            if study_overfit
+            else f"within {TOLERANCE:g} of it in every run."
+        )
+        + rises
     )
-    if earliest <= _EARLY:
+    early = [r for r in rising if r["first_rise"] <= _EARLY]
+    if study_overfit or early:
         return "does not hold", text + defaults
-    return "holds only under a condition", (
-        f"{text} The claim holds within the first {earliest - 1} epochs, "
-        "which may be the study's: it does not say how many it ran." + defaults
-    )
+    if overfit:
+        return "holds only under a condition", (
+            f"{text} It holds with a step as small as the study's"
+            + (
+                ", up to the rises above, after which the validation loss still "
+                "ended at its lowest."
+                if rising
+                else "."
+            )
+            + defaults
+        )
+    return "holds", text + defaults
 
 
 @claim(
@@ -314,82 +323,86 @@ def _grid(model, seed, epochs):
 def best_learning_rate(context):
     from sklearn.model_selection import StratifiedKFold
 
-    from sklearn_fer.model_selection import (
-        compare_estimators,
-        compare_to_baseline,
-        summarize_scores,
-    )
+    from sklearn_fer.model_selection import compare_to_baseline, summarize_scores
 
     epochs = context.epochs(20)
     seed = context.seeds[0]
-    folds = StratifiedKFold(3, shuffle=True, random_state=seed)
-    rows, holds, fails, panels = [], [], [], []
+    rows, holds, fails, panels, spreads = [], [], [], [], []
     for model, (task, target) in MODELS.items():
         X, y = context.training(target)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # the diverging fits' warnings
-            scores = compare_estimators(
-                _grid(model, seed, epochs),
-                X,
-                y,
-                cv=folds,
-                cache_dir=context.cache,
-                share_features=False,
-                error_score=np.nan,
-            )
-        summary = summarize_scores(scores)["accuracy"]
+        folds = StratifiedKFold(3, shuffle=True, random_state=seed)
+        scores = _cross_validate(context, _grid(model, seed, epochs), X, y, folds)
+        summary = summarize_scores(scores)
         for schedule in SCHEDULES:
             for batch_size in BATCH_SIZES:
                 names = [_grid_name(schedule, batch_size, eta0) for eta0 in ETA0S]
-                means = summary.loc[names, "mean"].to_numpy()
+                means = summary.loc[names, ("accuracy", "mean")].to_numpy()
+                losses = summary.loc[names, ("log_loss", "mean")].to_numpy()
                 best = names[int(np.nanargmax(means))]
                 reference = _grid_name(schedule, batch_size, 1e-4)
                 group = scores[scores["estimator"].isin(names)].copy()
                 group["estimator"] = group["estimator"].astype(str)
                 against = compare_to_baseline(group, reference, rope=0.005)
-                lead = 0.0 if best == reference else against.loc[best, "difference"]
-                p_lead = (
-                    np.nan if best == reference else against.loc[best, "prob_better"]
-                )
-                tied = best == reference or p_lead < 0.95
-                (holds if tied else fails).append(
-                    f"{model}, {schedule}, batch {batch_size}"
-                )
-                cells = [
-                    "diverged" if not np.isfinite(m) else f"{m:.4f}" for m in means
-                ]
+                setting = f"{model}, {schedule}, batch {batch_size}"
+                if best == reference:
+                    holds.append(f"{setting} (1e-4 is the best)")
+                    lead_text = "-"
+                else:
+                    lead = against.loc[best, "difference"]
+                    p_lead = against.loc[best, "prob_better"]
+                    lead_text = f"{lead:+.4f} ({p_lead:.3f})"
+                    if p_lead < 0.95:
+                        leads = _leads_over_seeds(
+                            context, model, epochs, X, y, best, reference, lead
+                        )
+                        spreads.append(f"{setting}: {leads}")
+                        holds.append(
+                            f"{setting} ({_eta(best)} leads by {lead:+.4f}, "
+                            f"P(more than 0.5 points) {p_lead:.2f}; over seeds "
+                            f"{leads})"
+                        )
+                    else:
+                        fails.append((setting, _eta(best), lead, p_lead))
                 rows.append(
                     [
                         model,
                         schedule,
                         batch_size,
-                        *cells,
-                        f"{float(best.rsplit(' ', 1)[1]):g}",
-                        "-" if best == reference else f"{lead:+.4f} ({p_lead:.3f})",
+                        *(
+                            "diverged" if not np.isfinite(m) else f"{m:.4f}"
+                            for m in means
+                        ),
+                        _eta(best),
+                        lead_text,
+                        _eta(names[int(np.nanargmin(losses))]),
                     ]
                 )
         panels.append(_validation_panel(context, model, task, target, epochs))
-    condition = (
-        "1e-4 is the best step, or within 0.5 points of it with a posterior "
-        "probability below 0.95 of the best being more than 0.5 points ahead "
-        "(Bayesian correlated t-test on the 3 folds)"
+    rule = (
+        "1e-4 counts as the best when no other step beats it by more than 0.5 "
+        "points with a posterior probability of 0.95 or more (Bayesian "
+        "correlated t-test on the 3 folds)"
     )
+    beaten = ""
+    if fails:
+        leads = [lead for *_, lead, _ in fails]
+        beaten = (
+            f"In the {len(fails)} other settings a larger step is better, by "
+            f"{min(leads) * 100:.1f} to {max(leads) * 100:.1f} points of accuracy "
+            f"(P >= {min(p for *_, p in fails):.2f}): "
+            + "; ".join(f"{setting}: {eta}" for setting, eta, _, _ in fails)
+            + "."
+        )
     if not fails:
-        verdict = "holds"
-        margin = f"In every setting {condition}."
+        verdict, margin = "holds", f"In every setting: {rule}."
     elif holds:
         verdict = "holds only under a condition"
         margin = (
-            f"{condition[0].upper()}{condition[1:]} for: {'; '.join(holds)}. "
-            f"It does not for: {'; '.join(fails)}, where a larger step is "
-            "better (table: the best eta0's lead over 1e-4, and the "
-            "probability of that lead)."
+            f"1e-4 is the best, or not clearly beaten, only for: {'; '.join(holds)}. "
+            f"{beaten} ({rule}.)"
         )
     else:
-        verdict = "does not hold"
-        margin = (
-            f"In no setting {condition}: a larger step is better everywhere (table)."
-        )
+        verdict, margin = "does not hold", f"{beaten} ({rule}.)"
     return Finding(
         ran=(
             f"3-fold cross-validation (StratifiedKFold, seed {seed}) on "
@@ -398,24 +411,29 @@ def best_learning_rate(context):
             "(constant step, no momentum, no penalty) and with our schedule "
             "(invscaling, momentum 0.9, alpha=0.01), batches of "
             f"{_join(BATCH_SIZES)}; sklearn_fer.model_selection."
-            "compare_estimators. Validation loss per epoch of the plain SGD "
-            "(batches of 32) on a 20% holdout."
+            "compare_estimators. Where the best step's lead over 1e-4 is not "
+            "clear, the two again with the other seeds (their folds and "
+            "shuffling). Validation loss per epoch of the plain SGD (batches "
+            "of 32) on a 20% holdout. The logistic model's accuracy is to be "
+            "read against 0.749, that of always answering 'not happy'."
         ),
         verdict=verdict,
         margin=margin,
-        seeds=[seed],
+        seeds=list(context.seeds) if spreads else [seed],
         tables=[
             Table(
-                title="Mean cross-validated accuracy per eta0 (3 folds); the best "
-                "eta0 and its lead over 1e-4 (posterior probability that the "
-                "lead exceeds 0.5 points)",
+                title="Mean cross-validated accuracy per eta0 (3 folds); the most "
+                "accurate eta0, its lead over 1e-4 (the posterior probability "
+                "that the lead exceeds 0.5 points); the eta0 of the lowest log "
+                "loss",
                 columns=[
                     "model",
                     "schedule",
                     "batch",
                     *(f"{e:g}" for e in ETA0S),
-                    "best",
+                    "most accurate",
                     "lead over 1e-4",
+                    "lowest log loss",
                 ],
                 rows=rows,
             )
@@ -429,6 +447,45 @@ def best_learning_rate(context):
                 caption="A step that diverges has no curve; the y axis is logarithmic.",
             )
         ],
+    )
+
+
+def _eta(name):
+    """The eta0 of a grid name, as written in the tables."""
+    return f"{float(name.rsplit(' ', 1)[1]):g}"
+
+
+def _cross_validate(context, estimators, X, y, folds):
+    from sklearn_fer.model_selection import compare_estimators
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the diverging fits' warnings
+        return compare_estimators(
+            estimators,
+            X,
+            y,
+            cv=folds,
+            cache_dir=context.cache,
+            share_features=False,
+            error_score=np.nan,
+        )
+
+
+def _leads_over_seeds(context, model, epochs, X, y, best, reference, lead):
+    """The best step's lead over 1e-4 with each seed, the first one's given."""
+    from sklearn.model_selection import StratifiedKFold
+
+    leads = [lead]
+    for seed in context.seeds[1:]:
+        grid = _grid(model, seed, epochs)
+        pair = {name: grid[name] for name in (best, reference)}
+        folds = StratifiedKFold(3, shuffle=True, random_state=seed)
+        scores = _cross_validate(context, pair, X, y, folds)
+        means = scores.groupby("estimator", observed=True)["accuracy"].mean()
+        leads.append(means[best] - means[reference])
+    return (
+        f"{_join(context.seeds)}: {_join(f'{value:+.4f}' for value in leads)}, "
+        f"mean {np.mean(leads):+.4f}"
     )
 
 
@@ -515,38 +572,39 @@ def batch_size_speed(context):
                     f"{seconds[0] / value:.1f}x",
                 ]
             )
+    sizes = BATCH_SIZES_TIMED
     monotone = all(
         all(later < earlier for earlier, later in itertools.pairwise(s))
         for s in timings.values()
     )
-    # Where the gain of 4 times larger batches drops below 10%.
-    plateaus = {}
-    for model, s in timings.items():
-        plateau = next(
-            (BATCH_SIZES_TIMED[i] for i in range(1, len(s)) if s[i] > 0.9 * s[i - 1]),
-            None,
-        )
-        plateaus[model] = plateau
-    ratios = "; ".join(
-        f"{model}: {s[0]:.2f} s at batch 1, {s[-1]:.3f} s at batch "
-        f"{BATCH_SIZES_TIMED[-1]} ({s[0] / s[-1]:.0f}x)"
+    speedups = "; ".join(
+        f"{model}: {s[0]:.2f} s at batch 1, {min(s):.2f} s at batch "
+        f"{sizes[int(np.argmin(s))]} ({s[0] / min(s):.0f}x faster)"
         for model, s in timings.items()
-    )
-    flat = "; ".join(
-        f"{model} from batch {size}" if size else f"{model} nowhere in this range"
-        for model, size in plateaus.items()
     )
     if monotone:
         verdict = "holds"
-        margin = (
-            f"Every 4x larger batch made the epoch faster. {ratios}. The "
-            f"gain of a 4x larger batch falls below 10%: {flat}."
-        )
+        margin = f"Every 4x larger batch made the epoch faster: {speedups}."
     else:
+        slower = []
+        for model, s in timings.items():
+            fastest = int(np.argmin(s))
+            beyond = [
+                f"{seconds:.2f} s at batch {size}"
+                for size, seconds in zip(
+                    sizes[fastest + 1 :], s[fastest + 1 :], strict=True
+                )
+            ]
+            if beyond:
+                slower.append(f"{model}: {_join(beyond)}")
+        slower = "; ".join(slower)
         verdict = "holds only under a condition"
         margin = (
-            f"{ratios}. A larger batch is faster up to a point, not beyond: "
-            f"the gain of a 4x larger batch falls below 10%: {flat}."
+            f"Up to a point: {speedups}. Beyond the fastest batch an epoch "
+            f"was slower again ({slower}). These seconds were taken on a "
+            "shared machine (the load average is below): the order of the "
+            "small batches is clear, the turn at the large ones is worth "
+            "timing again on a quiet one."
         )
     return Finding(
         ran=(
@@ -684,6 +742,17 @@ def softmax_error_higher(context):
         f"(difference in [{low:+.4f}, {high:+.4f}])"
         for name, (s, lg, low, high, _) in common.items()
     )
+    relative_softmax, relative_logistic, *_ = results["own log loss / the prior's"]
+    relative = (
+        f"Measured against the loss of always predicting the training fold's "
+        f"class shares, the softmax model removes {1 - relative_softmax:.1%} "
+        f"of it and the logistic model {1 - relative_logistic:.1%}"
+        + (
+            ": the 7 emotions are the harder task for a linear model on pixels."
+            if relative_softmax > relative_logistic
+            else "."
+        )
+    )
     if higher and not lower:
         verdict = "holds"
         margin = (
@@ -704,7 +773,7 @@ def softmax_error_higher(context):
                 if not higher
                 else "mixed"
             )
-            + f" than the logistic model's: {same_scale}."
+            + f" than the logistic model's: {same_scale}. {relative}"
         )
     return Finding(
         ran=(
