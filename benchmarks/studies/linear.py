@@ -765,15 +765,9 @@ def softmax_error_higher(context):
             f"{raw}: it holds when the errors of two different tasks are "
             "compared, 7 classes against 2 (chance alone costs log 7 = 1.95 "
             "against at most log 2 = 0.69). On the common task, happy vs rest, "
-            "the softmax model's probability of happy is "
-            + (
-                "better"
-                if lower and not higher
-                else "no worse"
-                if not higher
-                else "mixed"
-            )
-            + f" than the logistic model's: {same_scale}. {relative}"
+            "the softmax model's probability of happy against the logistic "
+            f"model's is {_better_equal_worse(common, lower, higher)}: "
+            f"{same_scale}. {relative}"
         )
     return Finding(
         ran=(
@@ -804,6 +798,20 @@ def softmax_error_higher(context):
             )
         ],
     )
+
+
+def _better_equal_worse(common, lower, higher):
+    """Which measures are lower (better), higher, or equal within the interval."""
+    short = {name: name[len("happy vs rest: ") :] for name in common}
+    parts = []
+    for word, names in (
+        ("better", lower),
+        ("worse", higher),
+        ("equal within the interval", [n for n in common if n not in lower + higher]),
+    ):
+        if names:
+            parts.append(f"{word} in {', '.join(short[n] for n in names)}")
+    return "; ".join(parts)
 
 
 MEASURES = (
