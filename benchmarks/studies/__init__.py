@@ -37,6 +37,7 @@ __all__ = [
     "claim",
     "main",
     "run_study",
+    "verdict_lines",
 ]
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -167,12 +168,20 @@ def main(argv=()):
     with threadpool_limits(1):  # the studies run on one thread
         for study in args.study or studies:
             record = run_study(study, context, args.claim, out=args.out)
-            report(f"### {STUDIES[study].title}", "")
-            report("| claim | verdict |", "|---|---|")
-            for entry in record["claims"]:
-                report(f"| {entry['statement']} | {entry['verdict']} |")
-            report("")
+            report(*verdict_lines(record))
     return 0
+
+
+def verdict_lines(record) -> list:
+    """A study's verdicts as a markdown table, for the benchmarks' report."""
+    lines = [f"#### {record['title']}", "", "| claim | verdict |", "|---|---|"]
+    lines += [
+        f"| {entry['statement']} | {entry['verdict']}"
+        + (f": {entry['summary']}" if entry.get("summary") else "")
+        + " |"
+        for entry in record["claims"]
+    ]
+    return [*lines, ""]
 
 
 if __name__ == "__main__":  # pragma: no cover

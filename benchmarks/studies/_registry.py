@@ -92,12 +92,14 @@ class Finding:
 
     ``ran`` says what was run (models, data, splits, epochs, seeds);
     ``verdict`` is one of :data:`VERDICTS`; ``margin`` gives the numbers that
-    decide it (and, for a conditional verdict, the condition).
+    decide it (and, for a conditional verdict, the condition); ``summary``
+    says it in a line, for the README's table.
     """
 
     ran: str
     verdict: str
     margin: str
+    summary: str = ""
     tables: list = dataclasses.field(default_factory=list)
     figures: list = dataclasses.field(default_factory=list)
     seeds: list = dataclasses.field(default_factory=list)

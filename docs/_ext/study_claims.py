@@ -45,6 +45,38 @@ def _table(table) -> list:
     return [*lines, ""]
 
 
+def _log_axes(ax, figure, panel):
+    """Log scales as asked, their ticks written plainly (0.3, 2, 1000).
+
+    Ticks at 1, 2 and 5 times the powers of ten; on a log x axis of few
+    points shared by every series (batch sizes), those points; minor ticks
+    are labelled only within a decade.
+    """
+    from matplotlib.ticker import (
+        FixedLocator,
+        FuncFormatter,
+        LogLocator,
+        NullFormatter,
+    )
+
+    plain = FuncFormatter(lambda value, _: f"{value:g}")
+    for name in ("x", "y"):
+        if not panel.get(f"{name}scale"):
+            continue
+        (ax.set_xscale if name == "x" else ax.set_yscale)(panel[f"{name}scale"])
+        axis = ax.xaxis if name == "x" else ax.yaxis
+        axis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0), numticks=20))
+        axis.set_major_formatter(plain)
+        low, high = (ax.get_xlim if name == "x" else ax.get_ylim)()
+        axis.set_minor_formatter(plain if high / low < 10 else NullFormatter())
+        xs = {tuple(series.get("x", ())) for series in panel["series"]}
+        if name == "x" and figure["kind"] == "lines" and len(xs) == 1:
+            (points,) = xs
+            if 0 < len(points) <= 12:
+                axis.set_major_locator(FixedLocator(points))
+                axis.set_minor_formatter(NullFormatter())
+
+
 def _draw(figure, path: Path):
     import matplotlib
 
@@ -112,10 +144,7 @@ def _draw(figure, path: Path):
         ax.set_title(panel.get("title", ""), fontsize="medium")
         ax.set_xlabel(panel.get("xlabel", ""))
         ax.set_ylabel(panel.get("ylabel", ""))
-        if panel.get("xscale"):
-            ax.set_xscale(panel["xscale"])
-        if panel.get("yscale"):
-            ax.set_yscale(panel["yscale"])
+        _log_axes(ax, figure, panel)
         if panel.get("xlabel") == "epoch":
             from matplotlib.ticker import MaxNLocator
 
@@ -139,7 +168,8 @@ def _claim_lines(study, claim, srcdir: Path) -> list:
         "",
         f":The study: {escape(claim['source'])}",
         f":What we ran: {escape(claim['ran'])}",
-        f":Verdict: **{escape(_VERDICT_STYLE[claim['verdict']])}**",
+        f":Verdict: **{escape(_VERDICT_STYLE[claim['verdict']])}**"
+        + (f": {escape(claim['summary'])}" if claim.get("summary") else ""),
         f":Margin: {escape(claim['margin'])}",
     ]
     if claim.get("seeds"):
