@@ -32,6 +32,9 @@ BENCHMARKS = {
     "features": ("benchmarks.bench_features", ()),
     "dask": ("benchmarks.bench_dask", ("dask", "distributed")),
     "cnn": ("benchmarks.bench_cnn", ("torch", "skorch")),
+    "compare": ("benchmarks.bench_compare", ()),
+    # Not a timing: the studies' claims checked (docs/studies/*.json).
+    "studies": ("benchmarks.studies", ()),
 }
 ROOT = Path(__file__).resolve().parent.parent
 
