@@ -360,12 +360,12 @@ def _faces(args, target):
 def _start_cache(args) -> Path:
     """The folder of finished folds: emptied of them with --force."""
     from ..model_selection._fold_cache import forget_folds
-    from ..utils._files import remove_stale_temporaries
 
+    # A killed run's half-written fold is removed by the next fold written
+    # beside it (atomic_write).
     cache = args.outputs.work_folder("--cache")
     if args.force:
         forget_folds(cache)
-    remove_stale_temporaries(cache / "folds")  # a killed run's half-written fold
     return cache
 
 
