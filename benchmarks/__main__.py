@@ -33,6 +33,9 @@ BENCHMARKS = {
     "dask": ("benchmarks.bench_dask", ("dask", "distributed")),
     "cnn": ("benchmarks.bench_cnn", ("torch", "skorch")),
     "faces": ("benchmarks.bench_faces", ("cv2", "PIL", "skimage")),
+    "compare": ("benchmarks.bench_compare", ()),
+    # Not a timing: the studies' claims checked (docs/studies/*.json).
+    "studies": ("benchmarks.studies", ()),
 }
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -2,8 +2,13 @@
 
 import os
 import re
+import sys
+from pathlib import Path
 
 import sklearn_fer
+
+# The studies page's directive (docs/_ext/study_claims.py).
+sys.path.insert(0, str(Path(__file__).parent / "_ext"))
 
 project = "sklearn-fer"
 author = "the sklearn-fer developers"
@@ -21,6 +26,8 @@ extensions = [
     "sphinx.ext.viewcode",
     "numpydoc",
     "sphinx_gallery.gen_gallery",
+    # ``.. study-claims:: STUDY`` renders docs/studies/STUDY.json.
+    "study_claims",
 ]
 
 autosummary_generate = True
@@ -35,7 +42,7 @@ numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 
 templates_path = ["_templates"]
-exclude_patterns = ["_build", "examples/README.rst"]
+exclude_patterns = ["_build", "examples/README.rst", "_ext"]
 
 html_theme = "pydata_sphinx_theme"
 html_title = f"sklearn-fer {version}"

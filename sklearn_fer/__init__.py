@@ -13,6 +13,11 @@ linear_model
     ``SGDLogisticRegression`` and ``SGDSoftmaxRegression``.
 neural_network
     ``ConvNetClassifier``, a small CNN trained by skorch (extra ``cnn``).
+model_selection
+    ``compare_estimators``: several models cross-validated on the same folds,
+    with the corrected resampled t of Nadeau and Bengio.
+metrics
+    ``expected_calibration_error``.
 inspection
     Loss curves, weight images, face grids, confusion matrices and
     annotated photos (extra ``plot``).
@@ -22,7 +27,8 @@ utils
     ``save_model`` / ``load_model`` (skops by default) and ``atomic_write``.
 
 The ``sklearn-fer`` command line (also ``python -m sklearn_fer``) runs the
-demo, trains, evaluates, predicts and sweeps without writing code.
+demo, trains, evaluates, predicts, sweeps and compares models without writing
+code.
 
 Heavy optional dependencies (torch, matplotlib, Pillow, OpenCV, dask) are
 imported only by the functions that need them, never when this package is

@@ -10,6 +10,8 @@ doing its work (``run``):
 - ``evaluate``: score a saved model on a split.
 - ``predict``: the emotion of CSV rows or image files.
 - ``sweep``: the step-size and batch-size study, by cross-validation.
+- ``compare``: several models cross-validated on the same folds, with
+  corrected statistics, a report folder and resumable folds.
 
 ``_main`` builds the parser, reserves every command's outputs before it runs
 and publishes them together after it (``_outputs``: nothing is written over an

@@ -23,7 +23,7 @@ def commands() -> dict:
     ``add_arguments(parser)``, ``outputs(args)`` (what it reads and writes,
     for the guard) and ``run(args)``.
     """
-    from . import demo, evaluate, predict, sweep, train
+    from . import compare, demo, evaluate, predict, sweep, train
 
     return {
         "demo": demo,
@@ -31,6 +31,7 @@ def commands() -> dict:
         "evaluate": evaluate,
         "predict": predict,
         "sweep": sweep,
+        "compare": compare,
     }
 
 

@@ -25,6 +25,13 @@ model and its report are published together or not at all. Refused:
 - a location whose folder is missing, not a folder or not writable, or whose
   name is too long for its file system.
 
+A working folder (``work``: compare's finished folds) is not staged: the
+command writes into it as it runs, so that what it finished outlives an
+interruption. It is checked, locked and kept apart from the other outputs
+like them, and used only when it is missing, empty, or marked by
+``WORK_MARKER`` as that option's folder and holding only the subfolders
+``WORK_FOLDERS`` names; it is never removed.
+
 Every refusal is a usage error that names the option and the path as given.
 """
 
@@ -67,6 +74,11 @@ FOLDER_FILES = {
     "--annotate": ("*.png",),  # predict --detect-faces
 }
 NEVER_REPLACED = "it is never replaced (give a new or empty folder)."
+#: The file that marks a working folder as sklearn-fer's, naming its option.
+WORK_MARKER = ".sklearn-fer-work"
+#: The subfolders sklearn-fer makes in each working folder option.
+WORK_FOLDERS = {"--cache": ("folds", "features")}  # compare
+NEVER_USED = "it is never used (give a new or empty folder)."
 
 
 def _refuse(option, given, problem):
@@ -141,8 +153,7 @@ def _check_apart(outputs):
                 _refuse(
                     option,
                     given,
-                    f"holds {other} {other_given}, and is written whole; give a "
-                    "path that does not hold it.",
+                    f"holds {other} {other_given}; give a path that does not hold it.",
                 )
 
 
@@ -168,24 +179,9 @@ def _written_here(name, patterns) -> bool:
 
 def _marker_files(option, given, patterns) -> set:
     """The files the folder's marker lists, each checked; refused if not ours."""
-    marker = Path(given) / MARKER
-    try:
-        info = os.lstat(marker)
-    except OSError:
-        _refuse(
-            option,
-            given,
-            f"is a folder that sklearn-fer did not write; {NEVER_REPLACED}",
-        )
     not_ours = f"its {MARKER} file is not one sklearn-fer writes"
-    if not stat.S_ISREG(info.st_mode):
-        _refuse(option, given, f"{not_ours} (not a regular file); {NEVER_REPLACED}")
-    if info.st_size > MAX_MARKER_BYTES:
-        _refuse(option, given, f"{not_ours} ({info.st_size:,} bytes); {NEVER_REPLACED}")
-    try:
-        content = json.loads(marker.read_bytes())
-    except (OSError, ValueError):
-        _refuse(option, given, f"{not_ours} (not JSON); {NEVER_REPLACED}")
+    marker = Path(given) / MARKER
+    content = _read_marker(option, given, marker, not_ours, NEVER_REPLACED)
     files = content.get("files") if isinstance(content, dict) else None
     if not isinstance(files, list) or not all(isinstance(n, str) for n in files):
         _refuse(option, given, f"{not_ours} (no list of file names); {NEVER_REPLACED}")
@@ -244,6 +240,59 @@ def _check_folder(option, given, force, patterns) -> list:
     return sorted(set(present) - {MARKER})
 
 
+def _read_marker(option, given, marker, not_ours, never):
+    """The JSON content of a marker file, refused unless it could be ours."""
+    try:
+        info = os.lstat(marker)
+    except OSError:
+        _refuse(option, given, f"is a folder that sklearn-fer did not write; {never}")
+    if not stat.S_ISREG(info.st_mode):
+        _refuse(option, given, f"{not_ours} (not a regular file); {never}")
+    if info.st_size > MAX_MARKER_BYTES:
+        _refuse(option, given, f"{not_ours} ({info.st_size:,} bytes); {never}")
+    try:
+        return json.loads(marker.read_bytes())
+    except (OSError, ValueError):
+        _refuse(option, given, f"{not_ours} (not JSON); {never}")
+
+
+def _check_work_folder(option, given) -> bool:
+    """Check a working folder; True when it is one of ours already."""
+    path = Path(given)
+    if not os.path.lexists(path):
+        return False
+    if path.is_symlink():
+        _refuse(option, given, "is a symbolic link; give the folder it names.")
+    if not path.is_dir():
+        _refuse(option, given, "exists and is not a folder.")
+    if not os.access(path, os.R_OK | os.W_OK | os.X_OK):
+        _refuse(option, given, f"is a folder that cannot be written; {NEVER_USED}")
+    present = {entry.name: entry for entry in os.scandir(path)}
+    if not present:
+        return False
+    not_ours = f"its {WORK_MARKER} file is not one sklearn-fer writes"
+    content = _read_marker(option, given, path / WORK_MARKER, not_ours, NEVER_USED)
+    if not isinstance(content, dict) or content.get("option") != option:
+        _refuse(option, given, f"{not_ours} (not {option}'s); {NEVER_USED}")
+    ours = WORK_FOLDERS[option]
+    foreign = sorted(set(present) - set(ours) - {WORK_MARKER})
+    if foreign:
+        _refuse(
+            option,
+            given,
+            f"holds files that sklearn-fer did not write ({', '.join(foreign[:5])}); "
+            f"{NEVER_USED}",
+        )
+    for name in sorted(set(present) & set(ours)):
+        if not present[name].is_dir(follow_symlinks=False):
+            _refuse(
+                option,
+                given,
+                f"its {name} is not a folder sklearn-fer made; {NEVER_USED}",
+            )
+    return True
+
+
 def _remove_old(aside: Path, names, option, given):
     """Delete the old folder set aside: the files its marker listed, and it.
 
@@ -297,14 +346,15 @@ def _interrupts_held_off():
 class Outputs:
     """What a command reads and writes, as the user gave the paths.
 
-    ``files`` and ``folders`` map an option (``'--out'``) to its path;
-    ``contents`` the names each folder option holds, when they differ from
-    ``FOLDER_FILES``.
+    ``files``, ``folders`` and ``work`` (working folders) map an option
+    (``'--out'``) to its path; ``contents`` the names each folder option
+    holds, when they differ from ``FOLDER_FILES``.
     """
 
     inputs: list = field(default_factory=list)
     files: dict = field(default_factory=dict)
     folders: dict = field(default_factory=dict)
+    work: dict = field(default_factory=dict)
     force: bool = False
     command: str = ""
     contents: dict = field(default_factory=dict)
@@ -321,6 +371,7 @@ class Outputs:
         return [
             *((option, given, False) for option, given in self.files.items()),
             *((option, given, True) for option, given in self.folders.items()),
+            *((option, given, True) for option, given in self.work.items()),
         ]
 
     def _check_contents(self, options):
@@ -331,6 +382,8 @@ class Outputs:
                 held[option] = _check_folder(
                     option, self.folders[option], self.force, self._patterns(option)
                 )
+            elif option in self.work:
+                _check_work_folder(option, self.work[option])
             else:
                 _check_file(option, self.files[option], self.force)
         return held
@@ -423,6 +476,28 @@ class Outputs:
             "files": files,
         }
         (staging / MARKER).write_text(json.dumps(marker, indent=2) + "\n")
+
+    def work_folder(self, option) -> Path:
+        """``option``'s working folder, made and marked if it is not yet ours.
+
+        Call it within ``reserve``, which checked and locked it.
+        """
+        from .. import __version__
+        from ..utils import atomic_write
+
+        given = self.work[option]
+        if not _check_work_folder(option, given):
+            path = Path(given)
+            path.mkdir(exist_ok=True)
+            marker = {
+                "written by": f"sklearn-fer {__version__} {self.command}",
+                "option": option,
+                "folders": list(WORK_FOLDERS[option]),
+            }
+            atomic_write(
+                path / WORK_MARKER, (json.dumps(marker, indent=2) + "\n").encode()
+            )
+        return Path(given)
 
     def publish(self):
         """Rename every staged output into place, each checked once more.
