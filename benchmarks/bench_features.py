@@ -66,6 +66,8 @@ BEST_LOGISTIC = {"C": 1e-3, "max_iter": 300}
 BEST = "kmeans-flip"
 #: Epochs of SGDSoftmaxRegression on them, as the command line trains it.
 BEST_EPOCHS = FEATURES[BEST][2]["max_iter"]
+#: Its step, as the command line trains it (the value it was chosen with).
+BEST_ETA0 = FEATURES[BEST][2]["eta0"]
 #: Training faces whose epochs are timed, re-encoded or read from the cache.
 EPOCH_SUBSET = 4096
 #: Features of the peak-memory run: 8 x 8 regions x 640 centroids = 40,960
@@ -191,7 +193,7 @@ def best_features(faces, y, train, test):
     dictionary_s, encoder = timed(lambda: best_encoder(n_jobs=CORES).fit(faces[train]))
     model = StreamingFeatureClassifier(
         FrozenEstimator(encoder),
-        SGDSoftmaxRegression(random_state=0),
+        SGDSoftmaxRegression(eta0=BEST_ETA0, random_state=0),
         chunk_size=1024,
         max_iter=BEST_EPOCHS,
         cache_features=True,
@@ -204,7 +206,8 @@ def best_features(faces, y, train, test):
     predict_s, proba = timed(lambda model=model: model.predict_proba(faces[test]))
     rows = [
         best_row(
-            f"StreamingFeatureClassifier(SGDSoftmaxRegression()), {BEST_EPOCHS} "
+            f"StreamingFeatureClassifier(SGDSoftmaxRegression(eta0={BEST_ETA0})), "
+            f"{BEST_EPOCHS} "
             "epochs, float16 cache",
             dictionary_s + stream_s, predict_s, model.classes_, proba, y[test],
         )

@@ -11,7 +11,12 @@ from pathlib import Path
 from ..datasets._images import IMAGE_SUFFIXES
 from ._data import load_faces
 from ._labels import class_names
-from ._options import COMMON_OPTIONS, MODEL_FILE_OPTIONS, OUTPUT_OPTIONS, UsageError
+from ._options import (
+    COMMON_OPTIONS,
+    MODEL_FILE_OR_SHIPPED_OPTIONS,
+    OUTPUT_OPTIONS,
+    UsageError,
+)
 from ._outputs import Outputs
 from ._progress import say
 from .evaluate import load
@@ -33,15 +38,18 @@ DESCRIPTION = (
     "photo without a face is one line with face none, faces_found 0 and no "
     "prediction. With --no-detect-faces, or for a 48x48 image, the photo is "
     "centre-cropped to a square (never stretched) and scaled to 48x48 grey "
-    "levels (face: centre). CSV rows are FER2013 faces already (face: row)."
+    "levels (face: centre). CSV rows are FER2013 faces already (face: row). "
+    "Without --model, the model shipped with sklearn-fer answers "
+    "(sklearn_fer.pretrained; nothing is downloaded)."
 )
 EXAMPLES = [
+    "sklearn-fer predict group.jpg",
     "sklearn-fer predict --model softmax.skops group.jpg",
     "sklearn-fer predict --model softmax.skops photos/ --annotate annotated/",
     "sklearn-fer predict --model softmax.skops test.csv --output predictions.csv",
     "sklearn-fer predict --model softmax.skops --no-detect-faces face1.png face2.jpg",
 ]
-PARENTS = [MODEL_FILE_OPTIONS, OUTPUT_OPTIONS, COMMON_OPTIONS]
+PARENTS = [MODEL_FILE_OR_SHIPPED_OPTIONS, OUTPUT_OPTIONS, COMMON_OPTIONS]
 
 #: The ``face`` column: how the line's face was taken.
 FROM_ROW, FROM_CENTRE, DETECTED, NOT_FOUND = "row", "centre", "detected", "none"
@@ -89,10 +97,21 @@ def add_arguments(parser):
 def resolve_model(args):
     """The model that predicts: the one place that says where it comes from.
 
-    Today the model of ``--model FILE`` (required); a shipped pretrained
-    model can become the default here.
+    The model of ``--model FILE``; without it, the one shipped with the
+    package (:func:`sklearn_fer.pretrained.load_pretrained`), named on the
+    standard error.
     """
-    return load(args)
+    if args.model is not None:
+        return load(args)
+    from ..pretrained import load_pretrained
+    from ..pretrained._registry import DEFAULT_MODEL
+
+    print(
+        f"sklearn-fer predict: no --model given: the shipped model {DEFAULT_MODEL} "
+        "answers (sklearn_fer.pretrained).",
+        file=sys.stderr,
+    )
+    return load_pretrained(DEFAULT_MODEL)
 
 
 def _annotates_one_file(given) -> bool:
@@ -192,7 +211,7 @@ def outputs(args) -> Outputs:
                     "it elsewhere."
                 )
     return Outputs(
-        inputs=[args.model, *args.inputs],
+        inputs=[given for given in (args.model, *args.inputs) if given],
         files=files,
         folders=folders,
         force=args.force,

@@ -5,6 +5,6 @@ from its accuracy; :func:`sklearn_fer.model_selection.compare_estimators`
 reports it for every fold beside the log loss.
 """
 
-from ._calibration import expected_calibration_error
+from ._calibration import calibration_bins, expected_calibration_error
 
-__all__ = ["expected_calibration_error"]
+__all__ = ["calibration_bins", "expected_calibration_error"]

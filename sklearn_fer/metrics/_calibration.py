@@ -85,6 +85,13 @@ def expected_calibration_error(
     >>> round(expected_calibration_error(y_true, y_prob, n_bins=1), 4)
     0.0
     """
+    mass, hits, belief = _binned(y_true, y_prob, n_bins, labels, sample_weight)
+    return float(np.abs(hits - belief).sum() / mass.sum())
+
+
+def _binned(y_true, y_prob, n_bins, labels, sample_weight):
+    """Per confidence bin: the weight, the weight of the right predictions,
+    and the weighted sum of the confidences."""
     if not isinstance(n_bins, int | np.integer) or n_bins < 1:
         raise ValueError(f"n_bins must be an integer >= 1, got {n_bins!r}.")
     y_true = column_or_1d(y_true)
@@ -111,4 +118,41 @@ def expected_calibration_error(
     mass = np.bincount(bins, weights=weights, minlength=n_bins)
     hits = np.bincount(bins, weights=weights * correct, minlength=n_bins)
     belief = np.bincount(bins, weights=weights * confidence, minlength=n_bins)
-    return float(np.abs(hits - belief).sum() / mass.sum())
+    return mass, hits, belief
+
+
+def calibration_bins(
+    y_true, y_prob, *, n_bins: int = 15, labels=None, sample_weight=None
+):
+    """Accuracy and mean confidence of the most probable class, per bin.
+
+    What :func:`expected_calibration_error` averages, and what a reliability
+    diagram draws: the predictions binned by confidence (their largest
+    probability) into ``n_bins`` equal-width bins of (0, 1].
+
+    Parameters
+    ----------
+    y_true, y_prob, n_bins, labels, sample_weight
+        As for :func:`expected_calibration_error`.
+
+    Returns
+    -------
+    share : ndarray of shape (n_bins,)
+        The share of the samples (weights) in each bin.
+    accuracy : ndarray of shape (n_bins,)
+        The accuracy of the predictions in each bin (NaN where empty).
+    confidence : ndarray of shape (n_bins,)
+        Their mean confidence (NaN where empty).
+
+    Examples
+    --------
+    >>> from sklearn_fer.metrics import calibration_bins
+    >>> share, accuracy, confidence = calibration_bins(
+    ...     [0, 1, 1, 0], [[0.9, 0.1], [0.2, 0.8], [0.4, 0.6], [0.3, 0.7]], n_bins=2
+    ... )
+    >>> share.tolist(), accuracy.tolist(), confidence.round(3).tolist()
+    ([0.0, 1.0], [nan, 0.75], [nan, 0.75])
+    """
+    mass, hits, belief = _binned(y_true, y_prob, n_bins, labels, sample_weight)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return mass / mass.sum(), hits / mass, belief / mass

@@ -326,3 +326,16 @@ def test_the_default_detector_on_a_real_photo(run, softmax_file, tmp_path):
     )
     assert float(row["p(happy)"]) == pytest.approx(expected[0, 3], abs=5e-5)
     assert Image.open(out).size == (512, 512)
+
+
+def test_without_a_model_the_shipped_one_answers(cv2, run, photos, album):
+    group, wall, _ = photos
+    code, printed, err = run("predict", *HAAR, group, wall)
+    assert code == EXIT_OK
+    table = _table(printed)
+    assert [row["face"] for row in table] == ["detected"] * 3 + ["none"]
+    assert all(row["prediction"] in NAMES for row in table[:3])
+    assert not table[3]["prediction"]
+    assert "the shipped model emotions-linear answers" in err
+    code, printed, _ = run("predict", *HAAR, album)
+    assert code == EXIT_OK and len(_table(printed)) == 7

@@ -74,3 +74,23 @@ def test_bad_bins_and_unknown_labels():
         expected_calibration_error([0, 1], [[1, 0], [0, 1]], n_bins=0)
     with pytest.raises(ValueError, match=r"labels \[2\]"):
         expected_calibration_error([0, 2], [[1, 0], [0, 1]], labels=[0, 1])
+
+
+def test_calibration_bins_are_what_the_error_averages():
+    from sklearn_fer.metrics import calibration_bins
+
+    rng = np.random.RandomState(0)
+    y_prob = rng.dirichlet(np.ones(4), size=300)
+    y_true = rng.randint(4, size=300)
+    share, accuracy, confidence = calibration_bins(y_true, y_prob, n_bins=10)
+    assert share.sum() == pytest.approx(1.0)
+    filled = share > 0
+    assert np.isnan(accuracy[~filled]).all()
+    by_hand = np.sum(share[filled] * np.abs(accuracy[filled] - confidence[filled]))
+    assert expected_calibration_error(y_true, y_prob, n_bins=10) == pytest.approx(
+        by_hand
+    )
+    # Each bin's mean confidence lies in the bin.
+    edges = np.arange(11) / 10
+    assert np.all(confidence[filled] > edges[:-1][filled])
+    assert np.all(confidence[filled] <= edges[1:][filled])

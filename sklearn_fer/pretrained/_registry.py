@@ -1,0 +1,134 @@
+"""The models shipped inside the package: listed, described, loaded safely."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from pathlib import Path
+from typing import NamedTuple
+
+#: name -> what the model is, in one line. Each has, in ``models/``, its file
+#: (NAME.skops), its facts (NAME.json, written by ``build``) and its card
+#: (NAME.md, written from the facts).
+SHIPPED = {
+    "emotions-linear": (
+        "SGDSoftmaxRegression on learned patch features (1024 flip-invariant "
+        "k-means centroids), the 7 emotions; needs the core install only"
+    ),
+}
+#: What ``load_pretrained()`` returns without a name.
+DEFAULT_MODEL = "emotions-linear"
+
+
+class PretrainedModel(NamedTuple):
+    """One shipped model, as :func:`list_pretrained` describes it.
+
+    Attributes
+    ----------
+    name : str
+        What :func:`load_pretrained` takes.
+    description : str
+        What the model is, in one line.
+    path : pathlib.Path
+        The model file (skops), inside the installed package.
+    card : pathlib.Path
+        Its model card (markdown): data, command, scores, limits.
+    facts : dict
+        The card's figures as ``build`` measured them: the data file's
+        SHA-256, the command, package versions, PublicTest accuracy,
+        macro-F1, recall per emotion, expected calibration error.
+    """
+
+    name: str
+    description: str
+    path: Path
+    card: Path
+    facts: dict
+
+
+def _models_folder() -> Path:
+    return Path(str(resources.files(__package__).joinpath("models")))
+
+
+def _described(name) -> PretrainedModel:
+    folder = _models_folder()
+    facts_file = folder / f"{name}.json"
+    facts = json.loads(facts_file.read_text()) if facts_file.is_file() else {}
+    return PretrainedModel(
+        name,
+        SHIPPED[name],
+        folder / f"{name}.skops",
+        folder / f"{name}.md",
+        facts,
+    )
+
+
+def list_pretrained() -> list[PretrainedModel]:
+    """The models shipped inside sklearn-fer, nothing downloaded.
+
+    Returns
+    -------
+    models : list of PretrainedModel
+        Name, description, file, card and measured figures of each model.
+
+    Examples
+    --------
+    >>> from sklearn_fer.pretrained import list_pretrained
+    >>> [model.name for model in list_pretrained()]
+    ['emotions-linear']
+    >>> list_pretrained()[0].facts["scores"]["accuracy"] > 0.5
+    True
+    """
+    return [_described(name) for name in SHIPPED]
+
+
+def load_pretrained(name: str = DEFAULT_MODEL):
+    """A fitted model shipped inside sklearn-fer, loaded by the safe loader.
+
+    The file is read by :func:`sklearn_fer.utils.load_model` with its checks
+    and without ``trust``: it runs no code. The model predicts the codes of
+    FER2013's emotions (``0`` angry ... ``6`` neutral, as
+    :func:`~sklearn_fer.datasets.load_fer2013` labels them);
+    ``model.target_names_`` names them. It reads rows of 48 x 48 grey faces
+    (pixels 0-255), goes into a :class:`~sklearn.pipeline.Pipeline`, and its
+    last step can be trained further on your faces with ``partial_fit`` (see
+    the :ref:`user guide <pretrained>`).
+
+    Read more in the :ref:`User Guide <pretrained>`.
+
+    Parameters
+    ----------
+    name : str, default='emotions-linear'
+        One of the names :func:`list_pretrained` gives.
+
+    Returns
+    -------
+    model : Pipeline
+        Fitted: patch features, a scaler and the classifier.
+
+    Examples
+    --------
+    >>> from sklearn_fer.datasets import EMOTIONS, make_faces
+    >>> from sklearn_fer.pretrained import load_pretrained
+    >>> model = load_pretrained()
+    >>> model.classes_.tolist() == list(range(7))
+    True
+    >>> X, _ = make_faces(n_samples=3, random_state=0, return_X_y=True)
+    >>> model.predict_proba(X).shape
+    (3, 7)
+    """
+    from ..utils import load_model
+
+    if name not in SHIPPED:
+        raise ValueError(
+            f"No pretrained model {name!r}; the shipped ones are "
+            f"{', '.join(map(repr, SHIPPED))}."
+        )
+    path = _described(name).path
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"The pretrained model {name!r} is missing from this installation "
+            f"({path}); reinstall sklearn-fer, or build it with python -m "
+            "sklearn_fer.pretrained.build."
+        )
+    return load_model(path)

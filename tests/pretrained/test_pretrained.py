@@ -1,0 +1,231 @@
+"""The shipped models: described, loaded safely, scoring what their cards say."""
+
+import copy
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import zipfile
+
+import numpy as np
+import pytest
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from sklearn_fer import pretrained
+from sklearn_fer.datasets import EMOTIONS, load_fer2013, make_faces
+from sklearn_fer.linear_model import SGDSoftmaxRegression
+from sklearn_fer.preprocessing import FER2013Transformer, PatchKMeansEncoder
+from sklearn_fer.pretrained import build, list_pretrained, load_pretrained
+from sklearn_fer.utils import load_model
+
+REAL_DATA = os.environ.get("SKLEARN_FER_DATA")
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    return {model.name: model for model in list_pretrained()}
+
+
+@pytest.fixture(scope="module")
+def linear():
+    return load_pretrained("emotions-linear")
+
+
+def _sha256(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_each_shipped_model_has_its_file_card_and_facts(shipped):
+    assert list(shipped) == ["emotions-linear"]
+    for model in shipped.values():
+        facts = model.facts
+        assert facts["file"]["sha256"] == _sha256(model.path)
+        assert facts["file"]["size_bytes"] == model.path.stat().st_size
+        card = model.card.read_text()
+        assert facts["data"]["sha256"] in card and facts["command"] in card
+        assert f"{facts['scores']['accuracy']:.4f}" in card
+        assert list(facts["recall"]) == list(EMOTIONS)
+        assert "Training" in card and "not for decisions" in card.lower()
+
+
+def test_all_package_data_stays_small(shipped):
+    folder = next(iter(shipped.values())).path.parent
+    assert sum(path.stat().st_size for path in folder.iterdir()) < 4 << 20
+
+
+def test_shipped_files_load_through_the_safe_loader(shipped, linear):
+    for model in shipped.values():
+        # Refused if it named any type beyond those sklearn-fer writes.
+        loaded = load_model(model.path, trust=False)
+        X = make_faces(5, random_state=1, return_X_y=True)[0]
+        np.testing.assert_array_equal(
+            loaded.predict_proba(X), load_pretrained(model.name).predict_proba(X)
+        )
+
+
+def test_the_model_follows_the_label_convention(linear):
+    assert linear.classes_.tolist() == list(range(len(EMOTIONS)))
+    assert linear.target_names_.tolist() == list(EMOTIONS)
+    assert linear[-1].verbose == 0
+
+
+def test_in_a_pipeline_from_pixel_strings(linear):
+    faces = make_faces(6, random_state=2, return_X_y=True)[0]
+    strings = np.array([" ".join(map(str, row)) for row in faces], dtype=object)
+    model = make_pipeline(FER2013Transformer(), linear)
+    np.testing.assert_allclose(
+        model.predict_proba(strings[:, None]), linear.predict_proba(faces), atol=1e-6
+    )
+
+
+def test_the_last_step_fine_tunes_with_partial_fit(linear):
+    X, y = make_faces(40, random_state=3, return_X_y=True)
+    before = linear[-1].coef_.copy()
+    tuned = copy.deepcopy(linear)
+    tuned[-1].partial_fit(tuned[:-1].transform(X), y)
+    assert tuned.classes_.tolist() == list(range(7))
+    assert not np.array_equal(tuned[-1].coef_, before)
+    np.testing.assert_array_equal(linear[-1].coef_, before)  # the shipped one kept
+
+
+def test_unknown_and_missing_models_are_named(monkeypatch, tmp_path):
+    with pytest.raises(
+        ValueError, match="No pretrained model 'resnet'.*'emotions-linear'"
+    ):
+        load_pretrained("resnet")
+    monkeypatch.setattr(
+        "sklearn_fer.pretrained._registry._models_folder", lambda: tmp_path
+    )
+    with pytest.raises(FileNotFoundError, match="missing from this installation"):
+        load_pretrained("emotions-linear")
+
+
+def _tiny_recipe(random_state):
+    return make_pipeline(
+        PatchKMeansEncoder(n_components=8, random_state=random_state),
+        StandardScaler(),
+        SGDSoftmaxRegression(max_iter=2, random_state=random_state, verbose=1),
+    )
+
+
+def test_build_writes_model_facts_and_card(tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(build.RECIPES, "emotions-linear", _tiny_recipe)
+    faces, target = make_faces(70, random_state=4, return_X_y=True)
+    usage = np.where(np.arange(70) < 50, "Training", "PublicTest")
+    lines = ["emotion,pixels,Usage"] + [
+        f"{code},{' '.join(map(str, row))},{split}"
+        for code, row, split in zip(target, faces, usage, strict=True)
+    ]
+    data = tmp_path / "fer2013.csv"
+    data.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "models"
+    assert build.main(["--data", str(data), "--out", str(out)]) == 0
+    assert sorted(p.name for p in out.iterdir()) == [
+        "emotions-linear-reliability.png",
+        "emotions-linear.json",
+        "emotions-linear.md",
+        "emotions-linear.skops",
+    ]
+    facts = json.loads((out / "emotions-linear.json").read_text())
+    assert facts["n_train"] == 50 and facts["scores"]["n_faces"] == 20
+    assert facts["data"]["sha256"] == _sha256(data)
+    assert facts["file"]["sha256"] == _sha256(out / "emotions-linear.skops")
+    model = load_model(out / "emotions-linear.skops")
+    test = load_fer2013(data, usage="PublicTest")
+    assert model.score(test.data, test.target) == pytest.approx(
+        facts["scores"]["accuracy"]
+    )
+    assert model[-1].verbose == 0 and model.target_names_.tolist() == list(EMOTIONS)
+    assert "PublicTest accuracy" in capsys.readouterr().out
+    assert sum(facts["reliability"]["share"]) == pytest.approx(1.0)
+    # The cards are rewritten from the facts alone.
+    (out / "emotions-linear.md").unlink()
+    assert build.main(["--cards", "--out", str(out)]) == 0
+    assert facts["file"]["sha256"] in (out / "emotions-linear.md").read_text()
+
+
+@pytest.mark.skipif(
+    REAL_DATA is None,
+    reason="SKLEARN_FER_DATA is not set: no path to the real fer2013.csv.gz",
+)
+def test_each_model_scores_on_publictest_what_its_card_says(shipped):
+    test = load_fer2013(REAL_DATA, usage="PublicTest")
+    for model in shipped.values():
+        assert model.facts["data"]["sha256"] == _sha256_file(REAL_DATA)
+        accuracy = load_pretrained(model.name).score(test.data, test.target)
+        assert accuracy == pytest.approx(model.facts["scores"]["accuracy"], abs=0.005)
+
+
+def _sha256_file(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        for block in iter(lambda: file.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def test_the_wheel_holds_the_models_and_installs_offline(tmp_path, shipped):
+    root = pretrained.__file__.rsplit("/sklearn_fer/", 1)[0]
+    built = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            "-w",
+            str(tmp_path / "wheels"),
+            root,
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert built.returncode == 0, built.stderr
+    (wheel,) = (tmp_path / "wheels").glob("sklearn_fer-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    for model in shipped.values():
+        for path in (model.path, model.card):
+            assert f"sklearn_fer/pretrained/models/{path.name}" in names
+    target = tmp_path / "site"
+    installed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--no-deps",
+            "--no-index",
+            "--target",
+            str(target),
+            str(wheel),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert installed.returncode == 0, installed.stderr
+    code = (
+        "import sklearn_fer.pretrained as p; m = p.load_pretrained(); "
+        "print(p.__file__); print(m.classes_.tolist())"
+    )
+    env = {**os.environ, "PYTHONPATH": str(target)}
+    ran = subprocess.run(
+        [
+            sys.executable,
+            "-I",
+            "-c",
+            f"import sys; sys.path.insert(0, {str(target)!r}); {code}",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert ran.returncode == 0, ran.stderr
+    where, classes = ran.stdout.splitlines()
+    assert where.startswith(str(target)) and classes == str(list(range(7)))
