@@ -36,10 +36,16 @@ from threadpoolctl import ThreadpoolController, threadpool_limits
 from ..preprocessing._images import flatten_images
 from ..utils._sklearn_api import Interval, Options, check_parameters
 
-#: The largest network a ConvNetInference may hold, in weights; the same cap
-#: as a ConvNetClassifier file's (200 MB of float32).
+#: The largest network a file may hold (a ConvNetClassifier's or a
+#: ConvNetInference's), in values of its state (for a ConvNetClassifier,
+#: counted on the meta device before anything is allocated): 200 MB of
+#: float32. The default network has 1.2 million; four blocks of (64, 128,
+#: 256, 512) channels of two convolutions and 1024 hidden units, about 19
+#: million.
 MAX_WEIGHTS = 50_000_000
-#: The most convolutions it may have.
+#: The most convolutions its network may have (for a ConvNetClassifier,
+#: checked before the network is even built on the meta device: each is a
+#: module object).
 MAX_CONVOLUTIONS = 256
 #: The most values one face's view may need in any layer (activations and
 #: their 3 x 3 neighbourhoods), so that a file cannot make prediction
