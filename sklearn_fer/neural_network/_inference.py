@@ -137,7 +137,7 @@ class ConvNetInference(ClassifierMixin, BaseEstimator):
     ----------
     classes_ : ndarray of shape (n_classes,)
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Only when the classifier was fitted on a DataFrame.
     image_shape_ : tuple of int
         The (height, width) the flat rows are read as.
@@ -424,8 +424,34 @@ class _Network:
         weights, bias = model.conv_weights_[layer], model.conv_biases_[layer]
         in_channels, out_channels = weights.shape[2:]
         n, height, width = padded.shape[0], padded.shape[1] - 2, padded.shape[2] - 2
+        out_height, out_width = (
+            pooled_shape((height, width)) if pool else (height, width)
+        )
+        if pad:
+            output = workspace.get(
+                f"output{layer}", (n, out_height + 2, out_width + 2, out_channels), 0
+            )
+            inside = output[:, 1:-1, 1:-1]
+        else:
+            output = inside = np.empty(
+                (n, out_height, out_width, out_channels), np.float32
+            )
         if in_channels == 1:
+            # Pooled, biased and activated as (channels, faces, rows,
+            # columns), each plane contiguous; then into NHWC.
             values = self._first_convolution(layer, padded)
+            if pool:
+                pooled = workspace.get(
+                    f"pooled{layer}", (out_channels * n, out_height, out_width, 1)
+                )
+                self._max_pool(
+                    layer, values.reshape(out_channels * n, height, width, 1), pooled
+                )
+                values = pooled.reshape(out_channels, n, out_height, out_width)
+            values += bias[:, None, None, None]
+            self._leaky_relu(values)
+            np.copyto(inside, values.transpose(1, 2, 3, 0))
+            return output
         else:
             # Each output pixel's 3 x 3 x in_channels neighbourhood, one row
             # of it (3 * in_channels values) contiguous in the padded input.
@@ -447,18 +473,6 @@ class _Network:
                 out=values,
             )
             values = values.reshape(n, height, width, out_channels)
-        out_height, out_width = (
-            pooled_shape((height, width)) if pool else (height, width)
-        )
-        if pad:
-            output = workspace.get(
-                f"output{layer}", (n, out_height + 2, out_width + 2, out_channels), 0
-            )
-            inside = output[:, 1:-1, 1:-1]
-        else:
-            output = inside = np.empty(
-                (n, out_height, out_width, out_channels), np.float32
-            )
         if pool:
             self._max_pool(layer, values, inside)
             inside += bias
@@ -469,8 +483,8 @@ class _Network:
 
     def _first_convolution(self, layer, padded):
         """The convolution of the grey input (one channel): (channels, pixels)
-        = weights (channels, 9) @ neighbourhoods (9, pixels), returned as an
-        NHWC view of that product."""
+        = weights (channels, 9) @ neighbourhoods (9, pixels), as an array of
+        shape (channels, faces, rows, columns)."""
         weights = self.model.conv_weights_[layer]
         out_channels = weights.shape[3]
         n, height, width = padded.shape[0], padded.shape[1] - 2, padded.shape[2] - 2
@@ -484,7 +498,7 @@ class _Network:
             columns.reshape(9, -1),
             out=values.reshape(out_channels, -1),
         )
-        return values.transpose(1, 2, 3, 0)
+        return values
 
     def _max_pool(self, layer, values, out):
         """2 x 2 max pooling of ``values`` (n, h, w, c) into ``out``, rounding
