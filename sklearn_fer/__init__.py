@@ -12,7 +12,9 @@ preprocessing
 linear_model
     ``SGDLogisticRegression`` and ``SGDSoftmaxRegression``.
 neural_network
-    ``ConvNetClassifier``, a small CNN trained by skorch (extra ``cnn``).
+    ``ConvNetClassifier``, a small CNN trained by skorch (extra ``cnn``);
+    ``ConvNetInference`` (``to_numpy``) predicts with its network on NumPy
+    alone, ``export_onnx`` writes it for onnxruntime.
 inspection
     Loss curves, weight images, face grids, confusion matrices and
     annotated photos (extra ``plot``).

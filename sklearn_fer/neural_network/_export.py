@@ -232,9 +232,9 @@ def _exporter_quiet():
 def export_onnx(convnet, path, *, overwrite=False):
     """Write a fitted ConvNetClassifier's network to an ONNX file.
 
-    The graph takes float32 pixel rows ``pixels`` of shape (n_faces,
-    n_features_in_), any number of faces, and returns ``probabilities`` of
-    shape (n_faces, n_classes), columns in the order of ``classes_``: the
+    The graph takes float32 pixel rows ``pixels`` of shape ``(n_faces,
+    n_features_in_)``, any number of faces, and returns ``probabilities`` of
+    shape ``(n_faces, n_classes)``, columns in the order of ``classes_``: the
     per-face standardisation, the test-time views (``test_time_crops``,
     ``test_time_flip``), the weights the classifier predicts with and the
     softmax are all in it, so onnxruntime predicts what ``predict_proba``
