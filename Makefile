@@ -12,7 +12,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	# Pinned first: this torch is a CPU build; an unpinned one pulls CUDA (GBs).
 	$(BIN)/python -m pip install --quiet torch==$(TORCH_VERSION)
-	$(BIN)/python -m pip install --quiet -e ".[test,images,faces,cnn,plot,dask,docs]"
+	$(BIN)/python -m pip install --quiet -e ".[test,images,faces,cnn,onnx,plot,dask,docs]"
 	touch $(STAMP)
 
 demo: $(STAMP)

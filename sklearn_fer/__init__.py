@@ -12,12 +12,16 @@ preprocessing
 linear_model
     ``SGDLogisticRegression`` and ``SGDSoftmaxRegression``.
 neural_network
-    ``ConvNetClassifier``, a small CNN trained by skorch (extra ``cnn``).
+    ``ConvNetClassifier``, a small CNN trained by skorch (extra ``cnn``);
+    ``ConvNetInference`` (``to_numpy``) predicts with its network on NumPy
+    alone, ``export_onnx`` writes it for onnxruntime.
 model_selection
     ``compare_estimators``: several models cross-validated on the same folds,
     with the corrected resampled t of Nadeau and Bengio.
 metrics
-    ``expected_calibration_error``.
+    ``expected_calibration_error``, ``calibration_bins``.
+pretrained
+    ``load_pretrained``: the models shipped inside the package.
 inspection
     Loss curves, weight images, face grids, confusion matrices and
     annotated photos (extra ``plot``).

@@ -28,6 +28,7 @@ import torch
 from skorch.utils import get_map_location
 
 from ..utils._sklearn_api import check_parameters
+from ._inference import MAX_CONVOLUTIONS, MAX_WEIGHTS  # the caps of any network
 from ._net import (
     NETWORK_PARAMS,
     build_net,
@@ -38,15 +39,6 @@ from ._net import (
 #: Version of the layout of the dict; a newer layout is refused by name.
 FORMAT_VERSION = 2
 _KEYS = {"format", "params", "history", "tensors"}
-#: The largest network a file may hold, in values of its module's state
-#: (weights, batch-norm statistics, their averages), counted on the meta
-#: device before anything is allocated: 200 MB of float32. The default
-#: network has 1.2 million; four blocks of (64, 128, 256, 512) channels of
-#: two convolutions and 1024 hidden units, about 19 million.
-MAX_WEIGHTS = 50_000_000
-#: The most convolutions a file's network may have, checked before the
-#: network is even built on the meta device (each is a module object).
-MAX_CONVOLUTIONS = 256
 
 
 def pack(params, history, module_state, optimizer_state):

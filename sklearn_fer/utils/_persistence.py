@@ -31,6 +31,8 @@ TRUSTED_TYPES = (
     "sklearn_fer.linear_model._softmax.SGDSoftmaxRegression",
     "sklearn_fer.linear_model._streaming.StreamingFeatureClassifier",
     "sklearn_fer.neural_network._convnet.ConvNetClassifier",
+    # Checks its network's arrays as it loads (__setstate__); no torch needed.
+    "sklearn_fer.neural_network._inference.ConvNetInference",
     "sklearn_fer.preprocessing._fer2013_transformer.FER2013Transformer",
     "sklearn_fer.preprocessing._hog.HOGTransformer",
     "sklearn_fer.preprocessing._patch_kmeans.PatchKMeansEncoder",
