@@ -463,6 +463,10 @@ def test_features_set_the_linear_models_starting_parameters():
     assert new_estimator("softmax", 0, "kmeans-flip").max_iter == 16
     assert new_estimator("softmax", 0, "kmeans").max_iter == 8
     assert new_estimator("logistic", 0, "kmeans-flip").max_iter == 16
+    # The step each feature entry was chosen with; the pixels keep 'auto'.
+    for features in ("hog", "kmeans", "kmeans-flip"):
+        assert new_estimator("softmax", 0, features).eta0 == 0.01
+    assert new_estimator("softmax", 0, "pixels").eta0 == "auto"
 
 
 def test_train_streams_features_too_many_for_memory(fer_file, tmp_path, monkeypatch):
@@ -472,7 +476,7 @@ def test_train_streams_features_too_many_for_memory(fer_file, tmp_path, monkeypa
     monkeypatch.setattr(_models, "STREAMING_BYTES", 100_000)
     monkeypatch.setattr(_models, "STREAMED_CHUNK_BYTES", 100 * 256 * 4)
     class_name, params, model_params = _models.FEATURES["kmeans-flip"]
-    assert model_params == {"max_iter": 16}  # overridden by --param below
+    assert model_params == {"max_iter": 16, "eta0": 0.01}  # --param below wins
     monkeypatch.setitem(
         _models.FEATURES,
         "kmeans-flip",
