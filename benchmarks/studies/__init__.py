@@ -7,7 +7,8 @@
 tables and the data of the figures. The user guide's studies page renders
 those files; the docs build runs nothing. Claims are registered in
 ``_registry`` (see its docstring to add a study's claims); the linear study's
-are in ``linear.py``.
+are in ``linear.py``,
+the CNN study's in ``cnn.py``.
 """
 
 import argparse
@@ -18,12 +19,9 @@ import sys
 import time
 from pathlib import Path
 
-from . import linear  # noqa: F401  (registers the linear study's claims)
+from . import cnn, linear  # noqa: F401  (register the studies' claims)
 from ._context import Context
 from ._registry import CLAIMS, STUDIES, VERDICTS, Claim, Figure, Finding, Table, claim
-
-# The CNN study's claims register here once benchmarks/studies/cnn.py exists:
-# from . import cnn
 
 __all__ = [
     "CLAIMS",
