@@ -17,6 +17,13 @@ def _csv(path, X, y, usage):
     return path
 
 
+@pytest.fixture(autouse=True)
+def _no_real_data(monkeypatch):
+    """The command line's tests make their own faces: a SKLEARN_FER_DATA set
+    for the real-data tests must not become every command's default --data."""
+    monkeypatch.delenv("SKLEARN_FER_DATA", raising=False)
+
+
 @pytest.fixture(scope="module")
 def fer_file(tmp_path_factory):
     X, y = make_faces(420, random_state=0, return_X_y=True)
