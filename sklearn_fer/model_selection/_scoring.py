@@ -49,14 +49,6 @@ class FoldScorer:
         return f"v{SCORING_VERSION}:{self.labels.tolist()!r}:{self.names!r}"
 
     def __call__(self, estimator, X, y) -> dict:
-        from sklearn.metrics import (
-            accuracy_score,
-            balanced_accuracy_score,
-            f1_score,
-            log_loss,
-            recall_score,
-        )
-
         started = time.perf_counter()
         proba = None
         if hasattr(estimator, "predict_proba"):
@@ -65,6 +57,21 @@ class FoldScorer:
         else:
             predicted = estimator.predict(X)
         seconds = time.perf_counter() - started
+        return self.score_predictions(
+            y, predicted, proba, estimator.classes_, predict_time=seconds
+        )
+
+    def score_predictions(self, y, predicted, proba, classes, *, predict_time):
+        """Every score of predictions already made (``proba``: None without
+        probabilities, else its columns those of ``classes``)."""
+        from sklearn.metrics import (
+            accuracy_score,
+            balanced_accuracy_score,
+            f1_score,
+            log_loss,
+            recall_score,
+        )
+
         scores = {
             "accuracy": accuracy_score(y, predicted),
             "balanced_accuracy": balanced_accuracy_score(y, predicted),
@@ -75,14 +82,14 @@ class FoldScorer:
             "expected_calibration_error": np.nan,
         }
         if proba is not None:
-            scores["log_loss"] = log_loss(y, proba, labels=estimator.classes_)
+            scores["log_loss"] = log_loss(y, proba, labels=classes)
             scores["expected_calibration_error"] = expected_calibration_error(
-                y, proba, labels=estimator.classes_
+                y, proba, labels=classes
             )
         recalls = recall_score(
             y, predicted, labels=self.labels, average=None, zero_division=np.nan
         )
         for name, recall in zip(self.names, recalls, strict=True):
             scores[recall_column(name)] = recall
-        scores["predict_time"] = seconds
+        scores["predict_time"] = predict_time
         return {key: float(value) for key, value in scores.items()}
