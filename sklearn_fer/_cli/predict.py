@@ -185,6 +185,11 @@ def _needs_detection(args) -> bool:
 
 
 def outputs(args) -> Outputs:
+    if args.model is None and (args.format or args.trust):
+        raise UsageError(
+            "--format and --trust say how to read --model FILE; the shipped "
+            "model needs neither."
+        )
     args.files = expand_inputs(args.inputs)
     files = {"--output": args.output} if args.output else {}
     folders = {}

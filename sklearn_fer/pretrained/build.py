@@ -191,8 +191,12 @@ def main(argv=None) -> int:
         command += "".join(f" --model {name}" for name in args.model)
     if args.random_state:
         command += f" --random-state {args.random_state}"
-    for name in args.model or RECIPES:
-        build(name, args.data, out, args.random_state, command)
+    try:
+        for name in args.model or RECIPES:
+            build(name, args.data, out, args.random_state, command)
+    except (OSError, ValueError) as exc:  # a missing or malformed data file
+        print(f"{parser.prog}: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -339,3 +339,11 @@ def test_without_a_model_the_shipped_one_answers(cv2, run, photos, album):
     assert "the shipped model emotions-linear answers" in err
     code, printed, _ = run("predict", *HAAR, album)
     assert code == EXIT_OK and len(_table(printed)) == 7
+
+
+@pytest.mark.parametrize("option", [["--format", "skops"], ["--trust"]])
+def test_model_file_options_without_a_model_file(run, photos, option):
+    group, _, _ = photos
+    code, printed, err = run("predict", *option, group)
+    assert code == EXIT_USAGE and not printed
+    assert "--format and --trust say how to read --model FILE" in err

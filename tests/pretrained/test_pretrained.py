@@ -229,3 +229,15 @@ def test_the_wheel_holds_the_models_and_installs_offline(tmp_path, shipped):
     assert ran.returncode == 0, ran.stderr
     where, classes = ran.stdout.splitlines()
     assert where.startswith(str(target)) and classes == str(list(range(7)))
+
+
+@pytest.mark.parametrize("content", [None, "not,a,fer2013\nfile\n"])
+def test_build_names_a_missing_or_malformed_data_file(tmp_path, capsys, content):
+    data = tmp_path / "fer2013.csv"
+    if content is not None:
+        data.write_text(content)
+    out = tmp_path / "models"
+    assert build.main(["--data", str(data), "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert str(data) in err and "Traceback" not in err
+    assert not any(out.iterdir())  # nothing written
