@@ -183,7 +183,6 @@ def main(argv=None) -> int:
             facts = json.loads((out / f"{name}.json").read_text())
             _write_card(out, facts)
         return 0
-    out.mkdir(parents=True, exist_ok=True)
     if args.data is None:
         parser.error("--data is needed to fit the models (or give --cards)")
     command = "python -m sklearn_fer.pretrained.build --data " + Path(args.data).name
@@ -192,6 +191,9 @@ def main(argv=None) -> int:
     if args.random_state:
         command += f" --random-state {args.random_state}"
     try:
+        if out.exists() and not out.is_dir():  # e.g. --out given the data file
+            raise NotADirectoryError(f"--out {out} is a file, not a folder.")
+        out.mkdir(parents=True, exist_ok=True)
         for name in args.model or RECIPES:
             build(name, args.data, out, args.random_state, command)
     except (OSError, ValueError) as exc:  # a missing or malformed data file

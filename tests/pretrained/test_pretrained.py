@@ -241,3 +241,12 @@ def test_build_names_a_missing_or_malformed_data_file(tmp_path, capsys, content)
     err = capsys.readouterr().err
     assert str(data) in err and "Traceback" not in err
     assert not any(out.iterdir())  # nothing written
+
+
+def test_build_never_writes_over_its_data_file(tmp_path, capsys):
+    data = tmp_path / "fer2013.csv"
+    data.write_text("emotion,pixels,Usage\n")
+    before = data.read_bytes()
+    assert build.main(["--data", str(data), "--out", str(data)]) == 1
+    assert "is a file, not a folder" in capsys.readouterr().err
+    assert data.read_bytes() == before
