@@ -18,7 +18,12 @@ from pathlib import Path
 import numpy as np
 
 from ..utils._files import atomic_write
-from ._inference import ConvNetInference, check_network, pooled_shape
+from ._inference import (
+    WEIGHT_DTYPES,
+    ConvNetInference,
+    check_network,
+    pooled_shape,
+)
 
 
 def _fitted_convnet(convnet):
@@ -65,7 +70,22 @@ def _float32(array):
     return np.ascontiguousarray(array, dtype=np.float32)
 
 
-def to_numpy(convnet):
+def _store_weights_as(fitted, dtype):
+    """Cast the weights in ``fitted`` to ``dtype``; a weight beyond its range
+    is an error (it would be infinite)."""
+    largest = np.finfo(dtype).max
+    for name in ("conv_weights_", "hidden_weights_", "output_weights_"):
+        arrays = fitted[name] if name == "conv_weights_" else [fitted[name]]
+        if any(np.abs(array).max() > largest for array in arrays):
+            raise ValueError(
+                f"The network's {name} hold values beyond {dtype.name}'s range "
+                f"({largest:g}); keep weights_dtype='float32'."
+            )
+        cast = [array.astype(dtype) for array in arrays]
+        fitted[name] = cast if name == "conv_weights_" else cast[0]
+
+
+def to_numpy(convnet, *, weights_dtype: str = "float32"):
     """The network of a fitted ConvNetClassifier as a NumPy estimator.
 
     Reads the weights the classifier predicts with (the moving average of
@@ -82,6 +102,12 @@ def to_numpy(convnet):
     ----------
     convnet : ConvNetClassifier
         Fitted, on any device.
+    weights_dtype : {'float32', 'float16'}, default='float32'
+        How the weights of the convolutions and of the fully connected layers
+        are stored (the biases stay float32). 'float16' halves the saved
+        file; the network still computes in float32, from weights rounded to
+        about three significant digits, so its probabilities move by about
+        1e-3 (measure the predictions you need to keep).
 
     Returns
     -------
@@ -93,6 +119,8 @@ def to_numpy(convnet):
         ``convnet`` is not a ConvNetClassifier.
     sklearn.exceptions.NotFittedError
         It is not fitted.
+    ValueError
+        An unknown ``weights_dtype``, or a weight beyond float16's range.
 
     See Also
     --------
@@ -116,6 +144,11 @@ def to_numpy(convnet):
     """
     from torch import nn
 
+    if weights_dtype not in WEIGHT_DTYPES:
+        raise ValueError(
+            f"weights_dtype must be one of {', '.join(map(repr, WEIGHT_DTYPES))}; "
+            f"got {weights_dtype!r}."
+        )
     module = _fitted_convnet(convnet)
     state = _predicting_state(module)
     conv_weights, conv_biases, convs_per_block = [], [], []
@@ -172,6 +205,8 @@ def to_numpy(convnet):
     }
     if hasattr(convnet, "feature_names_in_"):
         fitted["feature_names_in_"] = convnet.feature_names_in_.copy()
+    if weights_dtype != "float32":
+        _store_weights_as(fitted, np.dtype(weights_dtype))
     check_network(fitted)
     vars(model).update(fitted)
     return model

@@ -97,8 +97,9 @@ class ConvNetInference(ClassifierMixin, BaseEstimator):
     Made by :func:`to_numpy` from a fitted
     :class:`~sklearn_fer.neural_network.ConvNetClassifier`: the network it
     predicts with (the moving average of its weights where it keeps one),
-    batch norm folded into the weights, as float32 NumPy arrays. It predicts
-    the same probabilities (within 1e-4; float32 rounding), needs neither
+    batch norm folded into the weights, as NumPy arrays (float32, or the
+    weights in float16 for a file half the size). It predicts
+    the same probabilities (within 1e-4 in float32; float32 rounding), needs neither
     PyTorch nor skorch, and saves and loads with
     :func:`~sklearn_fer.utils.save_model` and
     :func:`~sklearn_fer.utils.load_model`, which check its arrays at load.
@@ -150,12 +151,14 @@ class ConvNetInference(ClassifierMixin, BaseEstimator):
     convs_per_block_ : tuple of int
         Convolutions in each block; each block ends with max pooling.
     conv_weights_ : list of ndarray of shape (3, 3, in_channels, out_channels)
-        The convolutions, batch norm folded in, float32.
+        The convolutions, batch norm folded in, float32 or float16 (computed
+        in float32 either way).
     conv_biases_ : list of ndarray of shape (out_channels,)
         The folded batch norm's shift of each convolution.
     hidden_weights_ : ndarray of shape (n_flat, hidden_units)
         The fully connected layer, batch norm folded in; its rows in the
-        order of the last block's (row, column, channel).
+        order of the last block's (row, column, channel). float32 or float16,
+        as ``conv_weights_``; the biases are float32.
     hidden_bias_ : ndarray of shape (hidden_units,)
     output_weights_ : ndarray of shape (hidden_units, n_classes)
     output_bias_ : ndarray of shape (n_classes,)
@@ -348,6 +351,11 @@ class _Network:
         self.model = model
         self.workspace = _Workspace()
         self.slope = np.float32(model.negative_slope_)
+        # Weights stored as float16 (to_numpy(weights_dtype='float16')) are
+        # computed with in float32, as the biases and activations are.
+        self.conv_weights = [_as_float32(w) for w in model.conv_weights_]
+        self.hidden_weights = _as_float32(model.hidden_weights_)
+        self.output_weights = _as_float32(model.output_weights_)
 
     def _leaky_relu(self, values):
         """LeakyReLU in place (``values`` may be a strided view)."""
@@ -399,10 +407,10 @@ class _Network:
                 )
                 layer += 1
         flat = activations.reshape(len(activations), -1)
-        hidden = flat @ model.hidden_weights_
+        hidden = flat @ self.hidden_weights
         hidden += model.hidden_bias_
         self._leaky_relu(hidden)
-        scores = hidden @ model.output_weights_
+        scores = hidden @ self.output_weights
         scores += model.output_bias_
         # The views' scores summed in order, then divided: as FaceConvNet.
         scores = scores.reshape(n_views, len(faces), -1)
@@ -421,7 +429,7 @@ class _Network:
         input), else as it is (the last block's).
         """
         model, workspace = self.model, self.workspace
-        weights, bias = model.conv_weights_[layer], model.conv_biases_[layer]
+        weights, bias = self.conv_weights[layer], model.conv_biases_[layer]
         in_channels, out_channels = weights.shape[2:]
         n, height, width = padded.shape[0], padded.shape[1] - 2, padded.shape[2] - 2
         out_height, out_width = (
@@ -485,7 +493,7 @@ class _Network:
         """The convolution of the grey input (one channel): (channels, pixels)
         = weights (channels, 9) @ neighbourhoods (9, pixels), as an array of
         shape (channels, faces, rows, columns)."""
-        weights = self.model.conv_weights_[layer]
+        weights = self.conv_weights[layer]
         out_channels = weights.shape[3]
         n, height, width = padded.shape[0], padded.shape[1] - 2, padded.shape[2] - 2
         columns = self.workspace.get(f"columns{layer}", (9, n, height, width))
@@ -554,14 +562,24 @@ def _positive_int_pair(value):
     )
 
 
-def _float32_array(name, value, ndim):
-    if not (isinstance(value, np.ndarray) and value.dtype == np.float32):
+def _as_float32(array):
+    return array.astype(np.float32, copy=False)
+
+
+#: The dtypes a network's weights may be stored in (its biases: float32).
+WEIGHT_DTYPES = ("float32", "float16")
+
+
+def _float_array(name, value, ndim, dtypes=("float32",)):
+    if not (isinstance(value, np.ndarray) and value.dtype.name in dtypes):
         kind = (
             f"an array of dtype {value.dtype}"
             if isinstance(value, np.ndarray)
             else f"a {type(value).__name__}"
         )
-        raise ValueError(f"ConvNetInference's {name} is {kind}, not float32.")
+        raise ValueError(
+            f"ConvNetInference's {name} is {kind}, not {' or '.join(dtypes)}."
+        )
     if value.ndim != ndim:
         raise ValueError(
             f"ConvNetInference's {name} has shape {value.shape}, not {ndim}-D."
@@ -690,12 +708,12 @@ def check_network(state):
             f"loads networks of at most {MAX_WEIGHTS:,}."
         )
     for layer, (weight, bias) in enumerate(zip(weights, biases, strict=True)):
-        _float32_array(f"conv_weights_[{layer}]", weight, 4)
-        _float32_array(f"conv_biases_[{layer}]", bias, 1)
-    for name, ndim in (
-        ("hidden_weights_", 2),
-        ("hidden_bias_", 1),
-        ("output_weights_", 2),
-        ("output_bias_", 1),
+        _float_array(f"conv_weights_[{layer}]", weight, 4, WEIGHT_DTYPES)
+        _float_array(f"conv_biases_[{layer}]", bias, 1)
+    for name, ndim, dtypes in (
+        ("hidden_weights_", 2, WEIGHT_DTYPES),
+        ("hidden_bias_", 1, ("float32",)),
+        ("output_weights_", 2, WEIGHT_DTYPES),
+        ("output_bias_", 1, ("float32",)),
     ):
-        _float32_array(name, state[name], ndim)
+        _float_array(name, state[name], ndim, dtypes)

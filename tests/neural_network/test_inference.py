@@ -234,6 +234,47 @@ def test_to_numpy_refuses_what_is_not_a_fitted_convnet():
         to_numpy(_convnet())
 
 
+def test_float16_weights_halve_the_file_and_keep_the_predictions(fitted, tmp_path):
+    from sklearn_fer.neural_network import to_numpy
+
+    convnet, model, X, _ = fitted
+    half = to_numpy(convnet, weights_dtype="float16")
+    assert half.hidden_weights_.dtype == np.float16
+    assert {w.dtype for w in half.conv_weights_} == {np.dtype(np.float16)}
+    assert half.conv_biases_[0].dtype == half.hidden_bias_.dtype == np.float32
+    # Computed in float32 from weights rounded to float16's 11 bits.
+    np.testing.assert_allclose(
+        half.predict_proba(X), model.predict_proba(X), rtol=0, atol=5e-3
+    )
+    assert not np.array_equal(half.predict_proba(X), model.predict_proba(X))
+    loaded = load_model(save_model(half, tmp_path / "half.skops"))
+    np.testing.assert_array_equal(loaded.predict_proba(X), half.predict_proba(X))
+    assert loaded.output_weights_.dtype == np.float16
+
+    def nbytes(network):
+        arrays = [*network.conv_weights_, network.hidden_weights_]
+        return sum(array.nbytes for array in [*arrays, network.output_weights_])
+
+    assert nbytes(half) == nbytes(model) / 2
+    full_file = save_model(model, tmp_path / "full.skops").stat().st_size
+    assert (tmp_path / "half.skops").stat().st_size < full_file
+
+
+def test_to_numpy_refuses_weights_float16_cannot_hold(fitted):
+    from sklearn_fer.neural_network import to_numpy
+
+    convnet = deepcopy(fitted[0])
+    with pytest.raises(ValueError, match="weights_dtype must be one of"):
+        to_numpy(convnet, weights_dtype="int8")
+    layer = convnet.net_.module_.classifier[-1]
+    layer.weight.data[0, 0] = 1e5  # beyond float16's 65504
+    if convnet.net_.module_.average is not None:
+        convnet.net_.module_.average = None
+    with pytest.raises(ValueError, match="output_weights_ hold values beyond float16"):
+        to_numpy(convnet, weights_dtype="float16")
+    assert to_numpy(convnet).output_weights_.max() == pytest.approx(1e5)
+
+
 # -- saving and loading -----------------------------------------------------------
 
 
@@ -290,7 +331,11 @@ HOSTILE = {
     ),
     "float64 weights": (
         lambda s: s.update(output_weights_=s["output_weights_"].astype(np.float64)),
-        "output_weights_ is an array of dtype float64, not float32",
+        "output_weights_ is an array of dtype float64, not float32 or float16",
+    ),
+    "float16 biases": (
+        lambda s: s.update(output_bias_=s["output_bias_"].astype(np.float16)),
+        "output_bias_ is an array of dtype float16, not float32.",
     ),
     "an image that is not n_features_in_": (
         lambda s: s.update(image_shape_=(16, 17)),
