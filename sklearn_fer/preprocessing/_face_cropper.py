@@ -57,6 +57,22 @@ _EYE_DISTANCE_RANGE = (0.2, 0.8)
 _LEVEL_WITHIN = 1.0
 
 
+def _plausible(found):
+    """Which of the detector's faces have landmarks a face can have (all of
+    them without landmarks)."""
+    if found.landmarks is None:
+        return np.ones(len(found.boxes), dtype=bool)
+    eyes, mouth = found.landmarks[:, :2], found.landmarks[:, 3:]
+    between = eyes[:, 1] - eyes[:, 0]
+    distance = np.hypot(between[:, 0], between[:, 1])
+    widths = found.boxes[:, 2]
+    low, high = _EYE_DISTANCE_RANGE
+    # The mouth below the eyes, along the face's own downward direction.
+    down = np.stack([-between[:, 1], between[:, 0]], axis=1)
+    mouth_below = np.einsum("ij,ij->i", mouth.mean(axis=1) - eyes.mean(axis=1), down)
+    return (distance >= low * widths) & (distance <= high * widths) & (mouth_below > 0)
+
+
 class FaceLocations(NamedTuple):
     """Where :meth:`FaceCropper.locate` found the faces of one image.
 
@@ -508,45 +524,35 @@ class FaceCropper:
         # "mean": the two estimates' errors partly cancel.
         return (centres + eye_centres) / 2, np.sqrt(sides * box_sides), angles
 
-    def _plausible(self, found):
-        """Which of YuNet's faces have landmarks a face can have."""
-        if found.landmarks is None:
-            return np.ones(len(found.boxes), dtype=bool)
-        eyes, mouth = found.landmarks[:, :2], found.landmarks[:, 3:]
-        between = eyes[:, 1] - eyes[:, 0]
-        distance = np.hypot(between[:, 0], between[:, 1])
-        widths = found.boxes[:, 2]
-        low, high = _EYE_DISTANCE_RANGE
-        # The mouth below the eyes, along the face's own downward direction.
-        down = np.stack([-between[:, 1], between[:, 0]], axis=1)
-        mouth_below = np.einsum(
-            "ij,ij->i", mouth.mean(axis=1) - eyes.mean(axis=1), down
-        )
-        return (
-            (distance >= low * widths) & (distance <= high * widths) & (mouth_below > 0)
-        )
+    def _candidates(self, detector, array, to_255):
+        """Every face the detector returns (its own confidence threshold
+        applied), in pixels of the photo: the detector's output, and the
+        square (x, y, side, side) and tilt that frame each face."""
+        found = self._find(detector, array, to_255)
+        centres, sides, angles = self._frames(found)
+        sides = np.rint(sides)
+        corners = np.rint(centres - sides[:, None] / 2)
+        squares = np.column_stack([corners, sides, sides]).astype(np.int64)
+        return found, squares, angles
+
+    def _keep(self, found, squares):
+        """Which candidates are kept as faces: confident enough, large enough,
+        with landmarks a face can have."""
+        scores = found.scores
+        confident = np.isnan(scores) | (scores >= self.min_confidence)
+        return confident & (squares[:, 2] >= self.min_size) & _plausible(found)
 
     def _locate(self, detector, image, where="image"):
         """The faces' locations, and the checked image to crop them from."""
         array, to_255 = image_array(image, where)
-        found = self._find(detector, array, to_255)
-        keep = self._plausible(found)
-        found = Found(
-            found.boxes[keep],
-            found.scores[keep],
-            None if found.landmarks is None else found.landmarks[keep],
-        )
-        centres, sides, angles = self._frames(found)
-        sides = np.rint(sides)
-        corners = np.rint(centres - sides[:, None] / 2)
-        boxes = np.column_stack([corners, sides, sides]).astype(np.int64)
-        keep = sides >= self.min_size
+        found, squares, angles = self._candidates(detector, array, to_255)
+        keep = self._keep(found, squares)
         landmarks = found.landmarks
         if landmarks is None:
-            landmarks = np.full((len(boxes), 5, 2), np.nan)
-        order = np.lexsort((boxes[keep, 1], boxes[keep, 0]))
+            landmarks = np.full((len(squares), 5, 2), np.nan)
+        order = np.lexsort((squares[keep, 1], squares[keep, 0]))
         located = FaceLocations(
-            boxes[keep][order],
+            squares[keep][order],
             angles[keep][order],
             found.scores[keep][order],
             landmarks[keep][order],
