@@ -506,17 +506,14 @@ def annotate(path, scene, boxes, predicted, false):
         EMOTIONS[label] if isinstance(label, Integral) else str(label)
         for label in predicted
     ]
-    false = np.asarray(false, dtype=bool)
-    image = annotate_faces(image, true_boxes, color=(40, 90, 255))
-    # The false faces first, so that the faces' labels are drawn over theirs.
-    for where, color in ((false, (230, 30, 30)), (~false, (0, 200, 0))):
-        if where.any():
-            image = annotate_faces(
-                image,
-                np.asarray(boxes)[where],
-                [name for name, keep in zip(names, where, strict=True) if keep],
-                color=color,
-            )
+    colors = [(230, 30, 30) if is_false else (0, 200, 0) for is_false in false]
+    # One call, so that every box is drawn before any label.
+    image = annotate_faces(
+        image,
+        np.concatenate([np.reshape(true_boxes, (-1, 4)), np.reshape(boxes, (-1, 4))]),
+        [""] * len(true_boxes) + names,
+        color=[(40, 90, 255)] * len(true_boxes) + colors,
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     Image.fromarray(image).save(path)
 

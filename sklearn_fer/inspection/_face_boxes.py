@@ -23,10 +23,11 @@ def annotate_faces(image, boxes, labels=None, *, color=(0, 200, 0)) -> np.ndarra
         ``(x, y, width, height)`` per face, as
         :meth:`~sklearn_fer.preprocessing.FaceCropper.detect` returns them.
     labels : sequence of str, default=None
-        One label per box (e.g. the predicted emotion); None draws boxes only.
-    color : tuple of 3 int, default=(0, 200, 0)
+        One label per box (e.g. the predicted emotion; an empty one draws
+        no label); None draws boxes only.
+    color : tuple of 3 int or array-like of shape (n_faces, 3), default=(0, 200, 0)
         RGB colour of the boxes and of the labels' background (the text is
-        black).
+        black): one for all faces, or one per face.
 
     Returns
     -------
@@ -57,20 +58,40 @@ def annotate_faces(image, boxes, labels=None, *, color=(0, 200, 0)) -> np.ndarra
     else:
         annotated = np.clip(np.rint(array[:, :, :3] * to_255), 0, 255)
         annotated = np.ascontiguousarray(annotated, dtype=np.uint8)
-    color = tuple(int(channel) for channel in color)
+    colors = _colors(color, len(boxes))
     boxes = np.rint(boxes).astype(int)
-    for x, y, w, h in boxes:
+    for (x, y, w, h), box_color in zip(boxes, colors, strict=True):
         # Lines grow with the face, so that they read on big photos.
         thickness = max(2, round(w / 60))
-        cv2.rectangle(annotated, (x, y), (x + w - 1, y + h - 1), color, thickness)
+        cv2.rectangle(annotated, (x, y), (x + w - 1, y + h - 1), box_color, thickness)
     if labels is None:
         return annotated
     # Labels after every box, so that no box's line crosses a label; the
     # largest faces' first, so that their (larger) labels do not hide the
     # labels of the small faces near them.
     for row in np.argsort(-boxes[:, 2], kind="stable"):
-        _draw_label(cv2, annotated, boxes[row], str(labels[row]), color)
+        if str(labels[row]):
+            _draw_label(cv2, annotated, boxes[row], str(labels[row]), colors[row])
     return annotated
+
+
+def _colors(color, n_faces):
+    """One RGB tuple of int per face, from one colour or one per face."""
+    array = np.asarray(color)
+    if array.shape == (3,):
+        array = np.tile(array, (n_faces, 1))
+    if (
+        array.shape != (n_faces, 3)
+        or not np.issubdtype(array.dtype, np.number)
+        or not np.isfinite(array).all()
+        or (array < 0).any()
+        or (array > 255).any()
+    ):
+        raise ValueError(
+            "color must be one RGB colour (3 numbers in 0-255) or one per box "
+            f"({n_faces} x 3), got {np.asarray(color).tolist()!r}."
+        )
+    return [tuple(int(channel) for channel in row) for row in array]
 
 
 def _draw_label(cv2, annotated, box, text, color):

@@ -92,3 +92,29 @@ def test_no_label_is_hidden_by_a_larger_face_or_a_box():
         both = annotate_faces(photo, boxes, labels)
         assert label.sum() > 100
         np.testing.assert_array_equal(both[:38][label], alone[:38][label])
+
+
+def test_one_colour_per_face():
+    photo = np.full((100, 200), 128, dtype=np.uint8)
+    boxes = [[10, 40, 50, 50], [110, 40, 50, 50]]
+    annotated = annotate_faces(
+        photo, boxes, ["a", "b"], color=[(0, 200, 0), (230, 30, 30)]
+    )
+    assert annotated[65, 10].tolist() == GREEN
+    assert annotated[65, 110].tolist() == [230, 30, 30]
+    np.testing.assert_array_equal(
+        annotate_faces(photo, boxes, color=[(0, 200, 0)] * 2),
+        annotate_faces(photo, boxes),
+    )
+    # An empty label draws none.
+    np.testing.assert_array_equal(
+        annotate_faces(photo, boxes, ["", ""]), annotate_faces(photo, boxes)
+    )
+
+
+@pytest.mark.parametrize(
+    "color", [(0, 200), [(0, 200, 0)] * 3, (0, 300, 0), ("a", "b", "c")]
+)
+def test_a_bad_colour_is_named(color):
+    with pytest.raises(ValueError, match="color must be one RGB colour"):
+        annotate_faces(np.zeros((50, 50), np.uint8), [[0, 0, 9, 9]] * 2, color=color)
