@@ -400,12 +400,12 @@ class FaceCropper:
     >>> import numpy as np
     >>> from sklearn_fer.datasets import make_faces
     >>> from sklearn_fer.preprocessing import FaceCropper
-    >>> face = make_faces(2, random_state=0).images[1]
+    >>> face = make_faces(40, random_state=0).images[1]
     >>> photo = np.full((300, 400), 128, dtype=np.uint8)
     >>> photo[60:204, 200:344] = np.kron(face, np.ones((3, 3), dtype=np.uint8))
     >>> cropper = FaceCropper(detector="haar")  # drawn faces: YuNet sees none
     >>> cropper.detect(photo)
-    array([[192,  49, 162, 162]])
+    array([[208,  64, 128, 128]])
     >>> crops = cropper.crop([photo, np.zeros((50, 50), dtype=np.uint8)])
     >>> crops.faces.shape, crops.image_index.tolist()
     ((1, 2304), [0])
