@@ -32,6 +32,18 @@ StandardScaler + SGDSoftmaxRegression fitted on Training (minus the holdout)
 in about a minute. ``--split holdout`` runs the round trip on 2,000 Training
 faces held out of that fit, to choose the geometry without PublicTest.
 
+False faces (``--levers``): YuNet is run once per scene at a low confidence
+and every setting is applied to its faces as FaceCropper applies it (the
+confidence, ``min_size``, the landmark check), beside two rules FaceCropper
+does not apply (the nose within 0.75 eye distances below the eyes, the faces
+of at least 64 pixels); the cascade is run at each ``--min-neighbors``, with
+and without an eye found by OpenCV's eye cascade in the face's upper part.
+Choose on ``--split holdout``; report on PublicTest.
+
+``--annotate DIR`` saves each scene of the first geometry of each detector:
+the pasted squares in blue, the faces found in green with the predicted
+emotion, the false faces in red.
+
 Run: ``SKLEARN_FER_DATA=... python -m benchmarks.bench_faces [--model FILE]``.
 """
 
@@ -40,12 +52,13 @@ import os
 import sys
 import time
 import warnings
+from numbers import Integral
 from pathlib import Path
 
 import numpy as np
 
 from benchmarks._common import data_path_or_exit, machine, markdown_table, report
-from sklearn_fer.datasets import load_fer2013
+from sklearn_fer.datasets import EMOTIONS, load_fer2013
 from sklearn_fer.preprocessing import FaceCropper, crop_faces
 from sklearn_fer.preprocessing._face_detectors import available_detectors
 
@@ -94,6 +107,25 @@ GEOMETRIES = {
         ("box, margin +0.1", {"margin": 0.1}, "box"),
     ],
 }
+#: The levers against false faces compared by --levers: (name, FaceCropper
+#: parameters, rule), each applied to one pass of YuNet at LOWEST_CONFIDENCE.
+#: rule: None (FaceCropper's own checks), "no landmark check" (confidence and
+#: size only) or "nose" (also the nose within NOSE_DOWN_LIMIT eye distances
+#: below the eyes).
+LOWEST_CONFIDENCE = 0.3
+NOSE_DOWN_LIMIT = 0.75
+YUNET_LEVERS = [
+    *(
+        (f"min_confidence={confidence}", {"min_confidence": confidence}, None)
+        for confidence in (0.5, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9)
+    ),
+    ("0.6, no landmark check", {"min_confidence": 0.6}, "no landmark check"),
+    ("0.6, nose check", {"min_confidence": 0.6}, "nose"),
+    ("0.75, nose check", {"min_confidence": 0.75}, "nose"),
+    ("0.6, min_size=64", {"min_confidence": 0.6, "min_size": 64}, None),
+    ("0.75, min_size=64", {"min_confidence": 0.75, "min_size": 64}, None),
+]
+HAAR_MIN_NEIGHBORS = (5, 8, 12)
 HEADER = [
     "faces",
     "detector",
@@ -105,6 +137,7 @@ HEADER = [
     "end to end / direct",
     "ms / scene",
 ]
+LEVERS_HEADER = [*HEADER[:2], "setting", *HEADER[3:-1]]
 #: Photo sizes timed (width x height).
 TIMED_SIZES = [(1024, 768), (2280, 1588), (3000, 2000), (6000, 4000)]
 
@@ -193,6 +226,20 @@ def make_scene(background, faces, rng, mode):
     return np.clip(np.rint(scene), 0, 255).astype(np.uint8), boxes
 
 
+def make_scenes(X, mode, rng):
+    """The faces ``X`` pasted ``mode``, ``FACES_PER_SCENE`` a scene, the
+    backgrounds in turn: (background's name, scene, the faces' indices in
+    ``X``, their boxes) per scene."""
+    scenes_without_faces = list(backgrounds())
+    scenes = []
+    for number, start in enumerate(range(0, len(X), FACES_PER_SCENE)):
+        name, background = scenes_without_faces[number % len(scenes_without_faces)]
+        index = np.arange(start, min(start + FACES_PER_SCENE, len(X)))
+        scene, boxes = make_scene(background, X[index], rng, mode)
+        scenes.append((name, scene, index, boxes))
+    return scenes
+
+
 def _iou(box, other):
     (x, y, w, h), (ox, oy, ow, oh) = box, other
     overlap_w = max(0, min(x + w, ox + ow) - max(x, ox))
@@ -223,9 +270,57 @@ def quick_model(X, y):
 
 
 def cropper(detector, params, framing):
-    cropper = FaceCropper(detector=detector, min_size=32, **params)
+    cropper = FaceCropper(detector=detector, **params)
     cropper._framing = framing
     return cropper
+
+
+class Tally:
+    """Faces found, predicted right, and false faces over the scenes of one
+    detector's setting."""
+
+    def __init__(self, y):
+        self.y = y
+        self.found = np.zeros(len(y), dtype=bool)
+        self.right = np.zeros(len(y), dtype=bool)
+        self.false = 0
+        self.false_in = set()
+        self.seconds = 0.0
+
+    def add(self, boxes, labels, scene):
+        """Count one scene's detections (left to right, as ``locate`` lists
+        them): a box is the face it overlaps by IoU 0.3 or more (the first
+        to), else a false face. Returns whether each box was false."""
+        name, _, index, true_boxes = scene
+        false = []
+        for box, label in zip(boxes, labels, strict=True):
+            overlaps = [_iou(box, true) for true in true_boxes]
+            best = int(np.argmax(overlaps))
+            false.append(overlaps[best] < 0.3 or self.found[index[best]])
+            if false[-1]:
+                self.false += 1
+                self.false_in.add(name)
+                continue
+            self.found[index[best]] = True
+            self.right[index[best]] = label == self.y[index[best]]
+        return np.array(false, dtype=bool)
+
+    def row(self, direct, *cells):
+        """``cells``, then found, false faces, accuracy kept, end to end."""
+        found, right = self.found, self.right
+        kept = right[found].mean() / direct[found].mean() if found.any() else 0
+        false = f"{self.false}"
+        if self.false:
+            false += f" ({', '.join(sorted(self.false_in))})"
+        return [
+            *cells,
+            f"{found.sum()} / {len(found)}",
+            false,
+            f"{right[found].mean():.3f} / {direct[found].mean():.3f}",
+            f"**{kept:.1%}**",
+            f"{right.mean():.3f} / {direct.mean():.3f} = "
+            f"{right.mean() / direct.mean():.1%}",
+        ]
 
 
 def round_trip(model, X, y, detectors, mode, rng, annotate_dir=None, geometries=None):
@@ -233,13 +328,7 @@ def round_trip(model, X, y, detectors, mode, rng, annotate_dir=None, geometries=
     lines comparing each geometry with the detector's first on the same faces.
     """
     direct = model.predict(X) == y
-    scenes_without_faces = list(backgrounds())
-    scenes = []
-    for number, start in enumerate(range(0, len(X), FACES_PER_SCENE)):
-        name, background = scenes_without_faces[number % len(scenes_without_faces)]
-        index = np.arange(start, min(start + FACES_PER_SCENE, len(X)))
-        scene, boxes = make_scene(background, X[index], rng, mode)
-        scenes.append((name, scene, index, boxes))
+    scenes = make_scenes(X, mode, rng)
     # The ceiling: each pasted square cropped as it is (no detector).
     right = np.concatenate(
         [
@@ -268,50 +357,122 @@ def round_trip(model, X, y, detectors, mode, rng, annotate_dir=None, geometries=
         for geometry, params, framing in GEOMETRIES[detector]:
             if geometries and geometry not in geometries:
                 continue
-            found = np.zeros(len(X), dtype=bool)
-            right = np.zeros(len(X), dtype=bool)
-            false, false_in = 0, set()
-            seconds = 0.0
-            for scene_number, (name, scene, index, true_boxes) in enumerate(scenes):
+            tally = Tally(y)
+            for scene_number, scene in enumerate(scenes):
                 started = time.perf_counter()
-                crops = cropper(detector, params, framing).crop([scene])
-                seconds += time.perf_counter() - started
+                crops = cropper(detector, params, framing).crop([scene[1]])
+                tally.seconds += time.perf_counter() - started
                 predicted = model.predict(crops.faces) if len(crops.faces) else []
-                for box, label in zip(crops.boxes, predicted, strict=True):
-                    overlaps = [_iou(box, true) for true in true_boxes]
-                    best = int(np.argmax(overlaps))
-                    if overlaps[best] < 0.3 or found[index[best]]:
-                        false += 1
-                        false_in.add(name)
-                        continue
-                    found[index[best]] = True
-                    right[index[best]] = label == y[index[best]]
-                if annotate_dir is not None and scene_number < 4 and geometry == "box":
-                    _annotate(
-                        annotate_dir,
-                        f"{mode}-{detector}-{scene_number}",
+                false = tally.add(crops.boxes, predicted, scene)
+                if annotate_dir is not None and not outcomes:
+                    annotate(
+                        annotate_dir / f"{mode}-{detector}-{scene_number:03d}.png",
                         scene,
                         crops.boxes,
+                        predicted,
+                        false,
                     )
-            on_found = right[found].mean() / direct[found].mean() if found.any() else 0
             rows.append(
                 [
-                    mode,
-                    detector,
-                    geometry,
-                    f"{found.sum()} / {len(X)}",
-                    f"{false}" + (f" ({', '.join(sorted(false_in))})" if false else ""),
-                    f"{right[found].mean():.3f} / {direct[found].mean():.3f}",
-                    f"**{on_found:.1%}**",
-                    f"{right.mean():.3f} / {direct.mean():.3f} = "
-                    f"{right.mean() / direct.mean():.1%}",
-                    f"{1000 * seconds / len(scenes):.0f}",
+                    *tally.row(direct, mode, detector, geometry),
+                    f"{1000 * tally.seconds / len(scenes):.0f}",
                 ]
             )
             print(" | ".join(map(str, rows[-1])), flush=True)
-            outcomes[geometry] = found, right
+            outcomes[geometry] = tally.found, tally.right
         paired += _paired(mode, detector, outcomes)
     return rows, paired
+
+
+def _nose_between(found, limit=NOSE_DOWN_LIMIT):
+    """Whether each face's nose tip lies less than ``limit`` eye distances
+    below its eyes (along the face's own downward direction): a landmark rule
+    measured against false faces (``--levers``), not one FaceCropper applies."""
+    eyes, nose = found.landmarks[:, :2], found.landmarks[:, 2]
+    between = eyes[:, 1] - eyes[:, 0]
+    down = np.stack([-between[:, 1], between[:, 0]], axis=1)
+    # down has the eye distance's length: the dot product is in its square.
+    depth = np.einsum("ij,ij->i", nose - eyes.mean(axis=1), down)
+    return depth <= limit * np.einsum("ij,ij->i", between, between)
+
+
+def _eyes_seen(grey, squares):
+    """Whether OpenCV's eye cascade finds an eye in the upper 60% of each
+    square (shrunk to at most 96 pixels wide): a check of the Haar cascade's
+    faces measured by ``--levers``."""
+    import cv2
+
+    cascade = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_eye.xml")
+    seen = []
+    for x, y, side, _ in squares:
+        region = grey[max(0, y) : y + int(0.6 * side), max(0, x) : x + side]
+        shrink = min(1.0, 96 / max(1, region.shape[1]))
+        if shrink < 1:
+            size = (
+                max(1, round(region.shape[1] * shrink)),
+                max(1, round(region.shape[0] * shrink)),
+            )
+            region = cv2.resize(region, size, interpolation=cv2.INTER_AREA)
+        smallest = max(4, region.shape[1] // 8)
+        eyes = cascade.detectMultiScale(region, 1.1, 3, minSize=(smallest,) * 2)
+        seen.append(len(eyes) > 0)
+    return np.array(seen, dtype=bool)
+
+
+def levers(model, X, y, detectors, mode, rng, min_neighbors=HAAR_MIN_NEIGHBORS):
+    """Rows of the false-face levers' table for the faces ``X`` pasted
+    ``mode``: each of YUNET_LEVERS applied to one pass of YuNet at its lowest
+    confidence, and the Haar cascade run at each ``min_neighbors``, with and
+    without the eye check."""
+    from sklearn_fer.utils._image_geometry import to_grey, to_uint8
+
+    direct = model.predict(X) == y
+    scenes = make_scenes(X, mode, rng)
+    rows = []
+    if "yunet" in detectors:
+        probe = FaceCropper(detector="yunet", min_confidence=LOWEST_CONFIDENCE)
+        passes = []
+        for _, image, _, _ in scenes:
+            found, squares, angles = probe._candidates("yunet", image, 1)
+            faces = crop_faces(image, squares, angles=angles)
+            passes.append((found, squares, model.predict(faces) if len(faces) else []))
+        for lever, params, rule in YUNET_LEVERS:
+            setting = FaceCropper(detector="yunet", **params)
+            tally = Tally(y)
+            for scene, (found, squares, predicted) in zip(scenes, passes, strict=True):
+                if rule == "no landmark check":
+                    keep = (found.scores >= setting.min_confidence) & (
+                        squares[:, 2] >= setting.min_size
+                    )
+                else:
+                    keep = setting._keep(found, squares)
+                if rule == "nose":
+                    keep &= _nose_between(found)
+                # Left to right, as locate lists them.
+                order = np.lexsort((squares[keep, 1], squares[keep, 0]))
+                tally.add(
+                    squares[keep][order], np.asarray(predicted)[keep][order], scene
+                )
+            rows.append(tally.row(direct, mode, "yunet", lever))
+            print(" | ".join(rows[-1]), flush=True)
+    if "haar" in detectors:
+        for neighbors in min_neighbors:
+            cropper = FaceCropper(detector="haar", min_neighbors=neighbors)
+            plain, checked = Tally(y), Tally(y)
+            for scene in scenes:
+                crops = cropper.crop([scene[1]])
+                if not len(crops.boxes):
+                    continue
+                predicted = model.predict(crops.faces)
+                plain.add(crops.boxes, predicted, scene)
+                eyes = _eyes_seen(to_uint8(to_grey(scene[1])), crops.boxes)
+                checked.add(crops.boxes[eyes], predicted[eyes], scene)
+            for tally, check in ((plain, ""), (checked, ", an eye seen")):
+                rows.append(
+                    tally.row(direct, mode, "haar", f"min_neighbors={neighbors}{check}")
+                )
+                print(" | ".join(rows[-1]), flush=True)
+    return rows
 
 
 def _paired(mode, detector, outcomes):
@@ -333,13 +494,28 @@ def _paired(mode, detector, outcomes):
     return lines
 
 
-def _annotate(folder, stem, scene, boxes):
+def annotate(path, scene, boxes, predicted, false):
+    """Save the scene with its pasted squares (blue), the faces found (green,
+    labelled with the predicted emotion) and the false faces (red)."""
     from PIL import Image
 
     from sklearn_fer.inspection import annotate_faces
 
-    folder.mkdir(parents=True, exist_ok=True)
-    Image.fromarray(annotate_faces(scene, boxes)).save(folder / f"{stem}.png")
+    _, image, _, true_boxes = scene
+    names = [
+        EMOTIONS[label] if isinstance(label, Integral) else str(label)
+        for label in predicted
+    ]
+    colors = [(230, 30, 30) if is_false else (0, 200, 0) for is_false in false]
+    # One call, so that every box is drawn before any label.
+    image = annotate_faces(
+        image,
+        np.concatenate([np.reshape(true_boxes, (-1, 4)), np.reshape(boxes, (-1, 4))]),
+        [""] * len(true_boxes) + names,
+        color=[(40, 90, 255)] * len(true_boxes) + colors,
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(image).save(path)
 
 
 def timings(detectors, X, rng, repeats=3):
@@ -419,6 +595,19 @@ def main(argv=()):
     )
     parser.add_argument("--faces", type=int, default=600, help="faces pasted")
     parser.add_argument("--calibrate", action="store_true")
+    parser.add_argument(
+        "--levers",
+        action="store_true",
+        help="compare the settings against false faces (YuNet's confidence, "
+        "sizes, landmark rules; the cascade's min_neighbors, an eye check)",
+    )
+    parser.add_argument(
+        "--min-neighbors",
+        type=int,
+        nargs="+",
+        default=HAAR_MIN_NEIGHBORS,
+        help="the cascade's min_neighbors compared by --levers",
+    )
     parser.add_argument("--annotate", type=Path, help="folder for annotated scenes")
     parser.add_argument("--no-timing", action="store_true")
     parser.add_argument(
@@ -428,6 +617,8 @@ def main(argv=()):
         "--geometry", nargs="+", help="geometries to compare (default: all)"
     )
     args = parser.parse_args(argv)
+    if args.levers:
+        args.no_timing = True
     path = data_path_or_exit()
     detectors = [d for d in available_detectors() if d in (args.detector or [d])]
     training = load_fer2013(path, usage="Training")
@@ -459,6 +650,20 @@ def main(argv=()):
             f"{SCENE_SHAPE[1]} x {SCENE_SHAPE[0]} scene, over "
             f"{len(list(backgrounds()))} backgrounds.\n",
         )
+        if args.levers:
+            rows = []
+            for mode in ("tight", "surround"):
+                rows += levers(
+                    model,
+                    X,
+                    y,
+                    detectors,
+                    mode,
+                    np.random.RandomState(2),
+                    args.min_neighbors,
+                )
+            report(markdown_table(LEVERS_HEADER, rows), "")
+            continue
         rows, paired = [], []
         for mode in ("tight", "surround"):
             mode_rows, mode_paired = round_trip(

@@ -23,10 +23,11 @@ def annotate_faces(image, boxes, labels=None, *, color=(0, 200, 0)) -> np.ndarra
         ``(x, y, width, height)`` per face, as
         :meth:`~sklearn_fer.preprocessing.FaceCropper.detect` returns them.
     labels : sequence of str, default=None
-        One label per box (e.g. the predicted emotion); None draws boxes only.
-    color : tuple of 3 int, default=(0, 200, 0)
+        One label per box (e.g. the predicted emotion; an empty one draws
+        no label); None draws boxes only.
+    color : tuple of 3 int or array-like of shape (n_faces, 3), default=(0, 200, 0)
         RGB colour of the boxes and of the labels' background (the text is
-        black).
+        black): one for all faces, or one per face.
 
     Returns
     -------
@@ -57,32 +58,66 @@ def annotate_faces(image, boxes, labels=None, *, color=(0, 200, 0)) -> np.ndarra
     else:
         annotated = np.clip(np.rint(array[:, :, :3] * to_255), 0, 255)
         annotated = np.ascontiguousarray(annotated, dtype=np.uint8)
-    color = tuple(int(channel) for channel in color)
-    font = cv2.FONT_HERSHEY_SIMPLEX
-    for row, (x, y, w, h) in enumerate(np.rint(boxes).astype(int)):
-        # Line and text grow with the face, so that they read on big photos.
+    colors = _colors(color, len(boxes))
+    boxes = np.rint(boxes).astype(int)
+    for (x, y, w, h), box_color in zip(boxes, colors, strict=True):
+        # Lines grow with the face, so that they read on big photos.
         thickness = max(2, round(w / 60))
-        cv2.rectangle(annotated, (x, y), (x + w - 1, y + h - 1), color, thickness)
-        if labels is None:
-            continue
-        text = str(labels[row])
-        scale = max(0.4, w / 200)
-        text_thickness = max(1, round(scale * 1.5))
-        (text_w, text_h), baseline = cv2.getTextSize(text, font, scale, text_thickness)
-        label_h = text_h + baseline + 4
-        # Above the box; inside its top edge when the box touches the top.
-        top = y - label_h if y - label_h >= 0 else y
-        cv2.rectangle(
-            annotated, (x, top), (x + text_w + 4, top + label_h), color, cv2.FILLED
-        )
-        cv2.putText(
-            annotated,
-            text,
-            (x + 2, top + text_h + 2),
-            font,
-            scale,
-            (0, 0, 0),
-            text_thickness,
-            cv2.LINE_AA,
-        )
+        cv2.rectangle(annotated, (x, y), (x + w - 1, y + h - 1), box_color, thickness)
+    if labels is None:
+        return annotated
+    # Labels after every box, so that no box's line crosses a label; the
+    # largest faces' first, so that their (larger) labels do not hide the
+    # labels of the small faces near them.
+    for row in np.argsort(-boxes[:, 2], kind="stable"):
+        if str(labels[row]):
+            _draw_label(cv2, annotated, boxes[row], str(labels[row]), colors[row])
     return annotated
+
+
+def _colors(color, n_faces):
+    """One RGB tuple of int per face, from one colour or one per face."""
+    array = np.asarray(color)
+    if array.shape == (3,):
+        array = np.tile(array, (n_faces, 1))
+    if (
+        array.shape != (n_faces, 3)
+        or not np.issubdtype(array.dtype, np.number)
+        or not np.isfinite(array).all()
+        or (array < 0).any()
+        or (array > 255).any()
+    ):
+        raise ValueError(
+            "color must be one RGB colour (3 numbers in 0-255) or one per box "
+            f"({n_faces} x 3), got {np.asarray(color).tolist()!r}."
+        )
+    return [tuple(int(channel) for channel in row) for row in array]
+
+
+def _draw_label(cv2, annotated, box, text, color):
+    """``text`` in black on ``color`` above ``box`` (inside its top edge where
+    there is no room above), moved into the photo where the box leaves it."""
+    x, y, w, _ = box
+    height, width = annotated.shape[:2]
+    font = cv2.FONT_HERSHEY_SIMPLEX
+    scale = max(0.4, w / 200)
+    text_thickness = max(1, round(scale * 1.5))
+    (text_w, text_h), baseline = cv2.getTextSize(text, font, scale, text_thickness)
+    label_w, label_h = text_w + 4, text_h + baseline + 4
+    top = y - label_h if y - label_h >= 0 else y
+    # A box over the photo's border keeps its label in the photo, readable.
+    left = min(max(x, 0), max(width - label_w, 0))
+    top = min(max(top, 0), max(height - label_h, 0))
+    cv2.rectangle(
+        annotated, (left, top), (left + label_w, top + label_h), color, cv2.FILLED
+    )
+    cv2.putText(
+        annotated,
+        text,
+        (left + 2, top + text_h + 2),
+        font,
+        scale,
+        (0, 0, 0),
+        text_thickness,
+        cv2.LINE_AA,
+    )
