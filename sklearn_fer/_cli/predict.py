@@ -108,7 +108,7 @@ def resolve_model(args):
 
     print(
         f"sklearn-fer predict: no --model given: the shipped model {DEFAULT_MODEL} "
-        "answers (sklearn_fer.pretrained).",
+        "answers (sklearn_fer.pretrained; the network, predicting with NumPy).",
         file=sys.stderr,
     )
     return load_pretrained(DEFAULT_MODEL)

@@ -34,7 +34,7 @@ Fit on the {facts["n_train"]} Training faces of `{data["name"]}` (SHA-256
 `{data["sha256"]}`), seeded (`random_state={facts["random_state"]}`);
 nothing was chosen by its PublicTest scores. File: `{facts["file"]["name"]}`,
 {facts["file"]["size_bytes"]} bytes, SHA-256 `{facts["file"]["sha256"]}`.
-Built in {facts["fit_time_seconds"]:.0f} s by
+{_shipped_form(facts)}Built{_fit_time(facts)} by
 
     {facts["command"]}
 
@@ -78,6 +78,32 @@ Recall per emotion:
 ## Limits
 
 {LIMITS}
+"""
+
+
+def _fit_time(facts: dict) -> str:
+    seconds = facts["fit_time_seconds"]
+    return "" if seconds is None else f" ({seconds / 60:.0f} min of training)"
+
+
+def _shipped_form(facts: dict) -> str:
+    """What the shipped form changed, where it is not the model as fitted."""
+    fitted = facts.get("fitted")
+    if fitted is None:
+        return ""
+    shipped_as = fitted.get("shipped_as") or "converted"
+    how = (
+        f"It is shipped {shipped_as}"
+        if fitted["model"] == facts["model"]
+        else f"It was fitted as `{fitted['model']}` and is shipped\n{shipped_as}"
+    )
+    return f"""
+{how}: on PublicTest the model as fitted
+scores {fitted["accuracy"]:.4f}, the two
+predict the same emotion for {fitted["same_predictions"]:.2%} of the faces
+and their probabilities differ by at most
+{fitted["max_probability_difference"]:.1e}.
+
 """
 
 

@@ -15,9 +15,16 @@ SHIPPED = {
         "SGDSoftmaxRegression on learned patch features (1024 flip-invariant "
         "k-means centroids), the 7 emotions; needs the core install only"
     ),
+    "emotions-cnn": (
+        "The network of a ConvNetClassifier (four convolution blocks of 16 to "
+        "128 channels), the 7 emotions, as a ConvNetInference: predicts with "
+        "NumPy, the core install only"
+    ),
 }
-#: What ``load_pretrained()`` returns without a name.
-DEFAULT_MODEL = "emotions-linear"
+#: What ``load_pretrained()`` returns without a name, and what ``sklearn-fer
+#: predict`` answers with without ``--model``: the more accurate one. Its
+#: network predicts with NumPy, so it needs no PyTorch either.
+DEFAULT_MODEL = "emotions-cnn"
 
 
 class PretrainedModel(NamedTuple):
@@ -75,7 +82,7 @@ def list_pretrained() -> list[PretrainedModel]:
     --------
     >>> from sklearn_fer.pretrained import list_pretrained
     >>> [model.name for model in list_pretrained()]
-    ['emotions-linear']
+    ['emotions-linear', 'emotions-cnn']
     >>> list_pretrained()[0].facts["scores"]["accuracy"] > 0.5
     True
     """
@@ -90,21 +97,25 @@ def load_pretrained(name: str = DEFAULT_MODEL):
     FER2013's emotions (``0`` angry ... ``6`` neutral, as
     :func:`~sklearn_fer.datasets.load_fer2013` labels them);
     ``model.target_names_`` names them. It reads rows of 48 x 48 grey faces
-    (pixels 0-255), goes into a :class:`~sklearn.pipeline.Pipeline`, and its
-    last step can be trained further on your faces with ``partial_fit`` (see
-    the :ref:`user guide <pretrained>`).
+    (pixels 0-255) and goes into a :class:`~sklearn.pipeline.Pipeline`.
+    Neither needs PyTorch. The last step of ``'emotions-linear'`` can be
+    trained further on your faces with ``partial_fit`` (see the
+    :ref:`user guide <pretrained>`); ``'emotions-cnn'`` predicts only.
 
     Read more in the :ref:`User Guide <pretrained>`.
 
     Parameters
     ----------
-    name : str, default='emotions-linear'
+    name : {'emotions-cnn', 'emotions-linear'}, default='emotions-cnn'
         One of the names :func:`list_pretrained` gives.
 
     Returns
     -------
-    model : Pipeline
-        Fitted: patch features, a scaler and the classifier.
+    model : ConvNetInference or Pipeline
+        Fitted. ``'emotions-cnn'``: the network, its weights stored in
+        float16 (:class:`~sklearn_fer.neural_network.ConvNetInference`).
+        ``'emotions-linear'``: patch features, a scaler and
+        :class:`~sklearn_fer.linear_model.SGDSoftmaxRegression`.
 
     Examples
     --------

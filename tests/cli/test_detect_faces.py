@@ -336,7 +336,7 @@ def test_without_a_model_the_shipped_one_answers(cv2, run, photos, album):
     assert [row["face"] for row in table] == ["detected"] * 3 + ["none"]
     assert all(row["prediction"] in NAMES for row in table[:3])
     assert not table[3]["prediction"]
-    assert "the shipped model emotions-linear answers" in err
+    assert "the shipped model emotions-cnn answers" in err
     code, printed, _ = run("predict", *HAAR, album)
     assert code == EXIT_OK and len(_table(printed)) == 7
 

@@ -38,7 +38,7 @@ def _sha256(path):
 
 
 def test_each_shipped_model_has_its_file_card_and_facts(shipped):
-    assert list(shipped) == ["emotions-linear"]
+    assert list(shipped) == ["emotions-linear", "emotions-cnn"]
     for model in shipped.values():
         facts = model.facts
         assert facts["file"]["sha256"] == _sha256(model.path)
@@ -63,6 +63,51 @@ def test_shipped_files_load_through_the_safe_loader(shipped, linear):
         np.testing.assert_array_equal(
             loaded.predict_proba(X), load_pretrained(model.name).predict_proba(X)
         )
+
+
+_WITHOUT_TORCH = """
+import importlib.abc, sys
+
+class Blocked(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.partition(".")[0] in ("torch", "skorch", "onnxruntime"):
+            raise ImportError(f"{name} is blocked")
+
+sys.meta_path.insert(0, Blocked())
+from sklearn_fer.datasets import make_faces
+from sklearn_fer.pretrained import load_pretrained
+
+model = load_pretrained()
+X = make_faces(4, random_state=0, return_X_y=True)[0]
+print(type(model).__name__, model.target_names_[model.predict(X)].tolist())
+"""
+
+
+def test_the_default_model_is_the_network_and_needs_no_torch(shipped):
+    from sklearn_fer.neural_network import ConvNetInference
+    from sklearn_fer.pretrained._registry import DEFAULT_MODEL
+
+    assert DEFAULT_MODEL == "emotions-cnn"
+    network = load_pretrained()
+    assert isinstance(network, ConvNetInference)
+    assert network.hidden_weights_.dtype == np.float16  # half the file
+    assert network.target_names_.tolist() == list(EMOTIONS)
+    facts = shipped["emotions-cnn"].facts
+    # The conversion to NumPy and float16 kept the fitted network's answers.
+    assert facts["fitted"]["same_predictions"] > 0.99
+    assert (
+        facts["scores"]["accuracy"]
+        > shipped["emotions-linear"].facts["scores"]["accuracy"]
+    )
+    ran = subprocess.run(
+        [sys.executable, "-c", _WITHOUT_TORCH],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert ran.returncode == 0, ran.stderr
+    kind, emotions = ran.stdout.split(" ", 1)
+    assert kind == "ConvNetInference" and set(eval(emotions)) <= set(EMOTIONS)
 
 
 def test_the_model_follows_the_label_convention(linear):
@@ -110,8 +155,8 @@ def _tiny_recipe(random_state):
     )
 
 
-def test_build_writes_model_facts_and_card(tmp_path, monkeypatch, capsys):
-    monkeypatch.setitem(build.RECIPES, "emotions-linear", _tiny_recipe)
+def _tiny_data(tmp_path):
+    """A FER2013 file of 50 Training and 20 PublicTest synthetic faces."""
     faces, target = make_faces(70, random_state=4, return_X_y=True)
     usage = np.where(np.arange(70) < 50, "Training", "PublicTest")
     lines = ["emotion,pixels,Usage"] + [
@@ -120,8 +165,20 @@ def test_build_writes_model_facts_and_card(tmp_path, monkeypatch, capsys):
     ]
     data = tmp_path / "fer2013.csv"
     data.write_text("\n".join(lines) + "\n")
+    return data
+
+
+def test_build_writes_model_facts_and_card(tmp_path, monkeypatch, capsys):
+    shipped_as = build.RECIPES["emotions-linear"]._replace(make=_tiny_recipe)
+    monkeypatch.setitem(build.RECIPES, "emotions-linear", shipped_as)
+    data = _tiny_data(tmp_path)
     out = tmp_path / "models"
-    assert build.main(["--data", str(data), "--out", str(out)]) == 0
+    assert (
+        build.main(
+            ["--data", str(data), "--out", str(out), "--model", "emotions-linear"]
+        )
+        == 0
+    )
     assert sorted(p.name for p in out.iterdir()) == [
         "emotions-linear-reliability.png",
         "emotions-linear.json",
@@ -138,12 +195,109 @@ def test_build_writes_model_facts_and_card(tmp_path, monkeypatch, capsys):
         facts["scores"]["accuracy"]
     )
     assert model[-1].verbose == 0 and model.target_names_.tolist() == list(EMOTIONS)
+    # Inference state only: no momentum; partial_fit starts it afresh.
+    assert model[-1]._optimizer.velocities is None
+    assert facts["fitted"]["same_predictions"] == 1.0
+    assert facts["fitted"]["max_probability_difference"] == 0.0
+    assert (
+        "without the optimizer's momentum" in (out / "emotions-linear.md").read_text()
+    )
+    t = model[-1].t_
+    model[-1].partial_fit(model[:-1].transform(test.data), test.target)
+    assert model[-1].t_ > t and model[-1]._optimizer.velocities is not None
     assert "PublicTest accuracy" in capsys.readouterr().out
     assert sum(facts["reliability"]["share"]) == pytest.approx(1.0)
     # The cards are rewritten from the facts alone.
     (out / "emotions-linear.md").unlink()
-    assert build.main(["--cards", "--out", str(out)]) == 0
+    assert build.main(["--cards", "--out", str(out), "--model", "emotions-linear"]) == 0
     assert facts["file"]["sha256"] in (out / "emotions-linear.md").read_text()
+
+
+def _tiny_network(random_state):
+    from sklearn_fer.neural_network import ConvNetClassifier
+
+    return ConvNetClassifier(
+        channels=(2, 4), hidden_units=8, max_epochs=1, random_state=random_state
+    )
+
+
+def test_the_network_ships_as_numpy_and_is_shipped_again_from_its_fit(
+    tmp_path, monkeypatch, capsys
+):
+    pytest.importorskip("torch")
+    from sklearn_fer.neural_network import ConvNetClassifier, ConvNetInference
+
+    recipe = build.RECIPES["emotions-cnn"]._replace(make=_tiny_network)
+    monkeypatch.setitem(build.RECIPES, "emotions-cnn", recipe)
+    data, out, kept = _tiny_data(tmp_path), tmp_path / "models", tmp_path / "fits"
+    arguments = ["--data", str(data), "--out", str(out), "--model", "emotions-cnn"]
+    assert build.main([*arguments, "--keep-fitted", str(kept)]) == 0
+    shipped = load_model(out / "emotions-cnn.skops")
+    fitted = load_model(kept / "emotions-cnn-fitted.skops")
+    assert isinstance(shipped, ConvNetInference) and isinstance(
+        fitted, ConvNetClassifier
+    )
+    assert shipped.hidden_weights_.dtype == np.float16
+    assert (
+        shipped.target_names_.tolist()
+        == list(EMOTIONS)
+        == (fitted.target_names_.tolist())
+    )
+    facts = json.loads((out / "emotions-cnn.json").read_text())
+    test = load_fer2013(data, usage="PublicTest")
+    assert facts["fitted"]["accuracy"] == fitted.score(test.data, test.target)
+    assert facts["fitted"]["same_predictions"] == np.mean(
+        shipped.predict(test.data) == fitted.predict(test.data)
+    )
+    assert 0 < facts["fitted"]["max_probability_difference"] < 1e-2
+    assert "batch norm folded in" in (out / "emotions-cnn.md").read_text()
+    # Shipped again from the kept fit: the same file, without training.
+    again = tmp_path / "again"
+    fitted_file = str(kept / "emotions-cnn-fitted.skops")
+    assert (
+        build.main(
+            [
+                *arguments[:2],
+                "--out",
+                str(again),
+                "--model",
+                "emotions-cnn",
+                "--fitted",
+                fitted_file,
+            ]
+        )
+        == 0
+    )
+    # The same network (the zip's timestamps may differ, not its arrays).
+    reshipped = load_model(again / "emotions-cnn.skops")
+    for name in ("hidden_weights_", "output_weights_", "output_bias_"):
+        np.testing.assert_array_equal(getattr(reshipped, name), getattr(shipped, name))
+    again_facts = json.loads((again / "emotions-cnn.json").read_text())
+    assert again_facts["scores"]["accuracy"] == facts["scores"]["accuracy"]
+    assert "fitting" not in capsys.readouterr().out.split("read the fitted")[-1]
+    # A fit of another recipe is refused by name, nothing written.
+    other = _tiny_network(0).set_params(hidden_units=9, verbose=0)
+    other.fit(test.data, test.target)
+    from sklearn_fer.utils import save_model
+
+    save_model(other, tmp_path / "other.skops")
+    refused = tmp_path / "refused"
+    assert (
+        build.main(
+            [
+                *arguments[:2],
+                "--out",
+                str(refused),
+                "--model",
+                "emotions-cnn",
+                "--fitted",
+                str(tmp_path / "other.skops"),
+            ]
+        )
+        == 1
+    )
+    assert "not the recipe of emotions-cnn" in capsys.readouterr().err
+    assert list(refused.iterdir()) == []
 
 
 @pytest.mark.skipif(
