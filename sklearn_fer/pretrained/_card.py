@@ -34,7 +34,7 @@ Fit on the {facts["n_train"]} Training faces of `{data["name"]}` (SHA-256
 `{data["sha256"]}`), seeded (`random_state={facts["random_state"]}`);
 nothing was chosen by its PublicTest scores. File: `{facts["file"]["name"]}`,
 {facts["file"]["size_bytes"]} bytes, SHA-256 `{facts["file"]["sha256"]}`.
-{_shipped_form(facts)}Built{_fit_time(facts)} by
+{_unchecked_fit(facts)}{_shipped_form(facts)}Built{_fit_time(facts)} by
 
     {facts["command"]}
 
@@ -84,6 +84,17 @@ Recall per emotion:
 def _fit_time(facts: dict) -> str:
     seconds = facts["fit_time_seconds"]
     return "" if seconds is None else f" ({seconds / 60:.0f} min of training)"
+
+
+def _unchecked_fit(facts: dict) -> str:
+    """A warning where the fit was read from a file (``--fitted``) that came
+    without a record of its data, so that the line above is not checked."""
+    if facts.get("fit_data_checked", True):
+        return ""
+    return (
+        "\nThe fit was read from a kept file (`--fitted`) that has no record\n"
+        "of its data: that it was fit on this file is not checked.\n"
+    )
 
 
 def _shipped_form(facts: dict) -> str:

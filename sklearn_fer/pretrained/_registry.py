@@ -57,10 +57,22 @@ def _models_folder() -> Path:
     return Path(str(resources.files(__package__).joinpath("models")))
 
 
+def read_facts(path) -> dict:
+    """A model's facts (NAME.json, as ``build`` wrote them), or a ValueError
+    naming the file: a damaged card must not read as a Python error."""
+    try:
+        facts = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"{path} is not the JSON of a model's facts: {exc}") from None
+    if not isinstance(facts, dict):
+        raise ValueError(f"{path} is not the JSON of a model's facts: not an object")
+    return facts
+
+
 def _described(name) -> PretrainedModel:
     folder = _models_folder()
     facts_file = folder / f"{name}.json"
-    facts = json.loads(facts_file.read_text()) if facts_file.is_file() else {}
+    facts = read_facts(facts_file) if facts_file.is_file() else {}
     return PretrainedModel(
         name,
         SHIPPED[name],
@@ -135,7 +147,7 @@ def load_pretrained(name: str = DEFAULT_MODEL):
             f"No pretrained model {name!r}; the shipped ones are "
             f"{', '.join(map(repr, SHIPPED))}."
         )
-    path = _described(name).path
+    path = _models_folder() / f"{name}.skops"  # its facts are not needed
     if not path.is_file():
         raise FileNotFoundError(
             f"The pretrained model {name!r} is missing from this installation "

@@ -15,7 +15,9 @@ A model is shipped in the form that predicts with the fewest dependencies:
 the network of ``emotions-cnn`` as a ``ConvNetInference`` (NumPy only), its
 weights stored in float16. ``--keep-fitted DIR`` also keeps the model as it
 was fitted (for the network, the ``ConvNetClassifier`` that PyTorch trains
-further), and ``--fitted FILE`` ships such a file again without fitting.
+further) with a record of its data (NAME-fitted.json), and ``--fitted FILE``
+ships such a file again without fitting, checked against that record. All
+the files of a model are written or none.
 """
 
 from __future__ import annotations
@@ -33,8 +35,9 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ..utils._files import atomic_write_all
 from ._card import card_text, reliability_png
-from ._registry import SHIPPED, _models_folder
+from ._registry import SHIPPED, _models_folder, read_facts
 
 #: The patch features of the linear model: the command line's best entry.
 LINEAR_FEATURES = "kmeans-flip"
@@ -194,6 +197,44 @@ def _settings(model) -> tuple:
     }
 
 
+def _fit_record(name, data, random_state, n_train) -> dict:
+    """What a kept fit was fit on (NAME-fitted.json beside NAME-fitted.skops):
+    ``--fitted`` checks it against ``--data`` before a card says so."""
+    return {
+        "name": name,
+        "data": _data_facts(data),
+        "random_state": random_state,
+        "n_train": n_train,
+    }
+
+
+def _check_fit_record(fitted_file, record: dict) -> bool:
+    """Whether ``fitted_file`` has a fit record (True), and that it matches
+    ``record``; a record that differs is a ValueError naming what differs."""
+    record_file = Path(fitted_file).with_suffix(".json")
+    if not record_file.is_file():
+        print(
+            f"no {record_file.name} beside {fitted_file}: the card will say "
+            "that the data the fit was made on is not checked"
+        )
+        return False
+    kept = read_facts(record_file)
+    for key in ("name", "random_state", "n_train"):
+        if kept.get(key) != record[key]:
+            raise ValueError(
+                f"--fitted {fitted_file} was fit with {key}={kept.get(key)!r} "
+                f"({record_file.name}), not {record[key]!r} as asked."
+            )
+    kept_sha = (kept.get("data") or {}).get("sha256")
+    if kept_sha != record["data"]["sha256"]:
+        raise ValueError(
+            f"--fitted {fitted_file} was fit on a file with SHA-256 {kept_sha} "
+            f"({record_file.name}), not on --data {record['data']['name']} "
+            f"(SHA-256 {record['data']['sha256']})."
+        )
+    return True
+
+
 def _fitted_model(name, recipe, train, random_state, fitted_file):
     """The model fit on ``train``, or read from ``fitted_file`` (checked to be
     the recipe's model), and the seconds its fit took."""
@@ -230,7 +271,7 @@ def build(
     keep_fitted: Path | None = None,
 ) -> dict:
     """Fit model ``name`` on the Training faces of ``data`` (or read it from
-    ``fitted_file``); write its files, all of them made before any is written."""
+    ``fitted_file``); write its files, all of them or none."""
     from .._cli._labels import name_classes
     from .._cli._reporting import versions
     from ..datasets import EMOTIONS, load_fer2013
@@ -238,6 +279,9 @@ def build(
     train = load_fer2013(data, usage="Training")
     test = load_fer2013(data, usage="PublicTest")
     recipe = RECIPES[name]
+    record = _fit_record(name, data, random_state, len(train.target))
+    # Checked before the model file is read: a wrong file fails fast.
+    data_checked = fitted_file is None or _check_fit_record(fitted_file, record)
     fitted, fit_seconds = _fitted_model(name, recipe, train, random_state, fitted_file)
     _final_step(fitted).set_params(verbose=0)  # as a user would construct it
     name_classes(fitted, EMOTIONS)
@@ -256,6 +300,7 @@ def build(
         "random_state": random_state,
         "data": _data_facts(data),
         "n_train": len(train.target),
+        "fit_data_checked": data_checked,
         "fit_time_seconds": fit_seconds,
         "file": _file_facts(f"{name}.skops", model_bytes),
         "versions": versions(),
@@ -271,10 +316,12 @@ def build(
     files = {out / f"{name}.skops": model_bytes}
     if keep_fitted is not None and shipped is not fitted:
         files[keep_fitted / f"{name}-fitted.skops"] = _saved_bytes(fitted)
+        files[keep_fitted / f"{name}-fitted.json"] = (
+            json.dumps(record, indent=2) + "\n"
+        ).encode()
     files[out / f"{name}.json"] = (json.dumps(facts, indent=2) + "\n").encode()
     files.update(_card_files(facts, out))
-    for path, payload in files.items():
-        _write(path, payload)
+    atomic_write_all(files)
     return facts
 
 
@@ -291,12 +338,6 @@ def _agreement(fitted, proba, test) -> dict:
         ),
         "max_probability_difference": float(np.abs(fitted_proba - proba).max()),
     }
-
-
-def _write(path, payload: bytes):
-    from ..utils._files import atomic_write
-
-    atomic_write(path, payload)
 
 
 def _card_files(facts: dict, out: Path) -> dict:
@@ -350,10 +391,15 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     out = args.out or _models_folder()
     if args.cards:
-        for name in args.model or RECIPES:
-            facts = json.loads((out / f"{name}.json").read_text())
-            for path, payload in _card_files(facts, out).items():
-                _write(path, payload)
+        try:
+            for name in args.model or RECIPES:
+                atomic_write_all(_card_files(read_facts(out / f"{name}.json"), out))
+        except (OSError, ValueError) as exc:
+            print(f"{parser.prog}: {exc}", file=sys.stderr)
+            return 1
+        except KeyError as exc:
+            print(f"{parser.prog}: {name}.json lacks the fact {exc}", file=sys.stderr)
+            return 1
         return 0
     if args.data is None:
         parser.error("--data is needed to fit the models (or give --cards)")

@@ -371,6 +371,61 @@ def atomic_write(path, payload: bytes) -> Path:
     return Path(path)
 
 
+def atomic_write_all(files: dict) -> list[Path]:
+    """Write several files, each whole, none of them unless all can be written.
+
+    Every payload is first written (and synced) under a temporary name beside
+    its destination; only when all are written are they renamed into place.
+    A destination that exists and is not a regular file (a folder, say) is
+    refused before anything is written, so that the renames, the last step,
+    do not fail on it: a set of files that belong together (a model and its
+    card) is never left half old, half new.
+
+    Parameters
+    ----------
+    files : dict
+        Destination path -> bytes.
+
+    Returns
+    -------
+    paths : list of Path
+
+    Raises
+    ------
+    OSError
+        A file cannot be written; the message names its destination, and no
+        destination has changed.
+    """
+    destinations = [Path(path) for path in files]
+    for destination in destinations:
+        if destination.exists() and not destination.is_file():
+            kind = "a folder" if destination.is_dir() else "not a regular file"
+            raise OSError(
+                f"{destination} is {kind}, not a regular file it could replace: "
+                "nothing was written; move it away or write elsewhere."
+            )
+    staged = {}
+    try:
+        for destination, payload in zip(destinations, files.values(), strict=True):
+            remove_stale_temporaries(destination.parent)
+            temporary = new_temporary(destination.parent)
+            staged[destination] = temporary
+            try:
+                with open(temporary, "wb") as file:
+                    file.write(payload)
+                    file.flush()
+                    os.fsync(file.fileno())
+            except OSError as exc:
+                raise _naming(destination, exc) from None
+        for destination, temporary in staged.items():
+            os.replace(temporary, destination)
+    except BaseException:
+        for temporary in staged.values():
+            temporary.unlink(missing_ok=True)
+        raise
+    return destinations
+
+
 @contextlib.contextmanager
 def atomic_directory(directory, *, replace: bool = False):
     """Yield a staging folder that becomes ``directory`` once the block succeeds.

@@ -16,6 +16,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn_fer import pretrained
 from sklearn_fer.datasets import EMOTIONS, load_fer2013, make_faces
 from sklearn_fer.linear_model import SGDSoftmaxRegression
+from sklearn_fer.neural_network._inference import NETWORK_ATTRIBUTES
 from sklearn_fer.preprocessing import FER2013Transformer, PatchKMeansEncoder
 from sklearn_fer.pretrained import build, list_pretrained, load_pretrained
 from sklearn_fer.utils import load_model
@@ -55,14 +56,19 @@ def test_all_package_data_stays_small(shipped):
     assert sum(path.stat().st_size for path in folder.iterdir()) < 4 << 20
 
 
-def test_shipped_files_load_through_the_safe_loader(shipped, linear):
+def test_shipped_files_load_through_the_safe_loader(shipped):
+    import skops.io
+
+    X = make_faces(5, random_state=1, return_X_y=True)[0]
     for model in shipped.values():
-        # Refused if it named any type beyond those sklearn-fer writes.
+        # Beyond skops' trusted types, the files name only sklearn-fer's own
+        # estimators, which load_model trusts without the user's opt-in.
+        untrusted = skops.io.get_untrusted_types(file=model.path)
+        assert untrusted and all(name.startswith("sklearn_fer.") for name in untrusted)
         loaded = load_model(model.path, trust=False)
-        X = make_faces(5, random_state=1, return_X_y=True)[0]
-        np.testing.assert_array_equal(
-            loaded.predict_proba(X), load_pretrained(model.name).predict_proba(X)
-        )
+        proba = loaded.predict_proba(X)
+        assert proba.shape == (5, 7)
+        np.testing.assert_allclose(proba.sum(axis=1), 1, rtol=1e-5)
 
 
 _WITHOUT_TORCH = """
@@ -270,10 +276,33 @@ def test_the_network_ships_as_numpy_and_is_shipped_again_from_its_fit(
     )
     # The same network (the zip's timestamps may differ, not its arrays).
     reshipped = load_model(again / "emotions-cnn.skops")
-    for name in ("hidden_weights_", "output_weights_", "output_bias_"):
-        np.testing.assert_array_equal(getattr(reshipped, name), getattr(shipped, name))
+    for name in NETWORK_ATTRIBUTES:
+        ours, theirs = getattr(reshipped, name), getattr(shipped, name)
+        if not isinstance(ours, list):  # the convolutions' are one per layer
+            ours, theirs = [ours], [theirs]
+        for layer, (mine, original) in enumerate(zip(ours, theirs, strict=True)):
+            np.testing.assert_array_equal(mine, original, err_msg=f"{name}[{layer}]")
     again_facts = json.loads((again / "emotions-cnn.json").read_text())
     assert again_facts["scores"]["accuracy"] == facts["scores"]["accuracy"]
+    # The kept fit's record says which data it was fit on: checked.
+    assert again_facts["fit_data_checked"] is True
+    assert "not checked" not in (again / "emotions-cnn.md").read_text()
+    reship = [*arguments[:2], "--model", "emotions-cnn", "--fitted", fitted_file]
+    # A fit made on other data is refused, nothing written ...
+    record_file = kept / "emotions-cnn-fitted.json"
+    record = json.loads(record_file.read_text())
+    record_file.write_text(json.dumps({**record, "data": {"sha256": "0" * 64}}))
+    capsys.readouterr()
+    assert build.main([*reship, "--out", str(tmp_path / "other-data")]) == 1
+    assert "was fit on a file with SHA-256 000" in capsys.readouterr().err
+    assert not any((tmp_path / "other-data").iterdir())
+    # ... and a fit without its record is shipped, its card saying so.
+    record_file.unlink()
+    assert build.main([*reship, "--out", str(tmp_path / "unrecorded")]) == 0
+    unrecorded = json.loads((tmp_path / "unrecorded" / "emotions-cnn.json").read_text())
+    assert unrecorded["fit_data_checked"] is False
+    card = (tmp_path / "unrecorded" / "emotions-cnn.md").read_text()
+    assert "that it was fit on this file is not checked" in card
     assert "fitting" not in capsys.readouterr().out.split("read the fitted")[-1]
     # A fit of another recipe is refused by name, nothing written.
     other = _tiny_network(0).set_params(hidden_units=9, verbose=0)
@@ -404,3 +433,62 @@ def test_build_never_writes_over_its_data_file(tmp_path, capsys):
     assert build.main(["--data", str(data), "--out", str(data)]) == 1
     assert "is a file, not a folder" in capsys.readouterr().err
     assert data.read_bytes() == before
+
+
+def test_build_writes_all_its_files_or_none(tmp_path, monkeypatch, capsys):
+    recipe = build.RECIPES["emotions-linear"]._replace(make=_tiny_recipe)
+    monkeypatch.setitem(build.RECIPES, "emotions-linear", recipe)
+    data, out = _tiny_data(tmp_path), tmp_path / "models"
+    arguments = ["--data", str(data), "--out", str(out), "--model", "emotions-linear"]
+    assert build.main(arguments) == 0
+    before = {path.name: path.read_bytes() for path in out.iterdir()}
+    # A folder where the card goes: refused before any file is replaced,
+    # so the new model never sits beside the old facts and card.
+    (out / "emotions-linear.md").unlink()
+    (out / "emotions-linear.md").mkdir()
+    assert build.main([*arguments, "--random-state", "1"]) == 1
+    err = capsys.readouterr().err
+    assert "emotions-linear.md is a folder" in err and "nothing was written" in err
+    for name, payload in before.items():
+        if name != "emotions-linear.md":
+            assert (out / name).read_bytes() == payload, name
+    assert not [path for path in out.iterdir() if path.name.startswith(".")]
+
+
+@pytest.mark.parametrize(
+    "content, says",
+    [
+        (None, "No such file"),
+        ("{not json", "is not the JSON of a model's facts"),
+        ("[1, 2]", "not an object"),
+        ('{"name": "emotions-linear"}', "emotions-linear.json lacks the fact"),
+    ],
+)
+def test_build_cards_names_a_missing_or_damaged_facts_file(
+    tmp_path, capsys, content, says
+):
+    if content is not None:
+        (tmp_path / "emotions-linear.json").write_text(content)
+    cards = ["--cards", "--out", str(tmp_path), "--model", "emotions-linear"]
+    assert build.main(cards) == 1
+    err = capsys.readouterr().err
+    assert says in err and "Traceback" not in err
+    assert not (tmp_path / "emotions-linear.md").exists()
+
+
+def test_a_damaged_facts_file_is_named_and_does_not_stop_loading(
+    monkeypatch, tmp_path, shipped
+):
+    from sklearn_fer.pretrained import _registry
+
+    for model in shipped.values():
+        (tmp_path / model.path.name).write_bytes(model.path.read_bytes())
+        (tmp_path / f"{model.name}.json").write_text("{broken")
+    monkeypatch.setattr(_registry, "_models_folder", lambda: tmp_path)
+    with pytest.raises(ValueError, match=r"emotions-linear\.json is not the JSON"):
+        list_pretrained()
+    # Predicting needs the model file only, not its card's facts.
+    assert load_pretrained().predict_proba(make_faces(2, return_X_y=True)[0]).shape == (
+        2,
+        7,
+    )

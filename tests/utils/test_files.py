@@ -4,6 +4,7 @@ import errno
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -189,3 +190,43 @@ def test_open_regular_refuses_what_is_not_a_file(tmp_path, kind):
     (tmp_path / "f").write_bytes(b"ok")
     with open_regular(tmp_path / "f") as file:
         assert file.read() == b"ok"
+
+
+def test_atomic_write_all_writes_every_file(tmp_path):
+    from sklearn_fer.utils._files import atomic_write_all
+
+    (tmp_path / "a.txt").write_bytes(b"old")
+    files = {tmp_path / "a.txt": b"new a", tmp_path / "b.txt": b"new b"}
+    assert atomic_write_all(files) == list(files)
+    assert [path.read_bytes() for path in files] == [b"new a", b"new b"]
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["a.txt", "b.txt"]
+
+
+def test_atomic_write_all_changes_nothing_when_one_file_fails(tmp_path, monkeypatch):
+    from sklearn_fer.utils import _files
+
+    (tmp_path / "a.txt").write_bytes(b"old a")
+    (tmp_path / "b.txt").mkdir()  # a folder where a file would go
+    files = {tmp_path / "a.txt": b"new a", tmp_path / "b.txt": b"new b"}
+    with pytest.raises(OSError, match=r"b\.txt is a folder, not a regular file"):
+        _files.atomic_write_all(files)
+    assert (tmp_path / "a.txt").read_bytes() == b"old a"
+    # A write that fails while staging (a full disk, say): nothing replaced,
+    # no temporary left, the error naming the destination.
+    (tmp_path / "b.txt").rmdir()
+    real_open = open
+    staged = []
+
+    def full_disk(path, mode="r", *args, **kwargs):
+        if "w" in mode and Path(path).name.startswith(_files.TEMPORARY_PREFIX):
+            staged.append(path)
+            if len(staged) == 2:
+                raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        return real_open(path, mode, *args, **kwargs)
+
+    monkeypatch.setattr("builtins.open", full_disk)
+    with pytest.raises(OSError, match=r"b\.txt"):
+        _files.atomic_write_all(files)
+    monkeypatch.undo()
+    assert (tmp_path / "a.txt").read_bytes() == b"old a"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["a.txt"]
