@@ -23,8 +23,8 @@ def annotate_faces(image, boxes, labels=None, *, color=(0, 200, 0)) -> np.ndarra
         ``(x, y, width, height)`` per face, as
         :meth:`~sklearn_fer.preprocessing.FaceCropper.detect` returns them.
     labels : sequence of str, default=None
-        One label per box (e.g. the predicted emotion; an empty one draws
-        no label); None draws boxes only.
+        One label per box (e.g. the predicted emotion; an empty one, or
+        None, draws no label); None draws boxes only.
     color : tuple of 3 int or array-like of shape (n_faces, 3), default=(0, 200, 0)
         RGB colour of the boxes and of the labels' background (the text is
         black): one for all faces, or one per face.
@@ -70,7 +70,7 @@ def annotate_faces(image, boxes, labels=None, *, color=(0, 200, 0)) -> np.ndarra
     # largest faces' first, so that their (larger) labels do not hide the
     # labels of the small faces near them.
     for row in np.argsort(-boxes[:, 2], kind="stable"):
-        if str(labels[row]):
+        if labels[row] is not None and str(labels[row]):
             _draw_label(cv2, annotated, boxes[row], str(labels[row]), colors[row])
     return annotated
 

@@ -106,10 +106,12 @@ def test_one_colour_per_face():
         annotate_faces(photo, boxes, color=[(0, 200, 0)] * 2),
         annotate_faces(photo, boxes),
     )
-    # An empty label draws none.
-    np.testing.assert_array_equal(
-        annotate_faces(photo, boxes, ["", ""]), annotate_faces(photo, boxes)
-    )
+    # An empty label, or None, draws none (not the text "None").
+    for no_label in ("", None):
+        np.testing.assert_array_equal(
+            annotate_faces(photo, boxes, [no_label, no_label]),
+            annotate_faces(photo, boxes),
+        )
 
 
 @pytest.mark.parametrize(
