@@ -26,6 +26,7 @@ from ..utils._sklearn_api import (
     check_parameters,
 )
 from ._augment import Augment
+from ._inference import MAX_NEGATIVE_SLOPE
 from ._legacy import upgrade_state
 from ._net import (
     NETWORK_PARAMS,
@@ -74,7 +75,7 @@ class ConvNetClassifier(BaseIterativeClassifier):
     dropout : float, default=0.25
         Dropout before both fully connected layers.
     negative_slope : float, default=0.1
-        Slope of LeakyReLU for negative inputs.
+        Slope of LeakyReLU for negative inputs, in [0, 10].
     optimizer : {'adam', 'adamw', 'sgd'}, default='adam'
         Optimizer; 'sgd' uses Nesterov momentum 0.9.
     learning_rate : float, default=3e-3
@@ -203,7 +204,8 @@ class ConvNetClassifier(BaseIterativeClassifier):
         ],
         "hidden_units": [Interval(Integral, 1, None, closed="left")],
         "dropout": [Interval(Real, 0, 1, closed="left")],
-        "negative_slope": [Interval(Real, 0, None, closed="left")],
+        # Bounded as a ConvNetInference file's (check_network).
+        "negative_slope": [Interval(Real, 0, MAX_NEGATIVE_SLOPE, closed="both")],
         "optimizer": [StrOptions(set(OPTIMIZERS))],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "label_smoothing": [Interval(Real, 0, 1, closed="left")],

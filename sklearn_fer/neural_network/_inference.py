@@ -57,6 +57,11 @@ MAX_VALUES_PER_VIEW = 50_000_000
 WORKSPACE_BYTES = 64 * 2**20
 #: Added to each face's standard deviation, as the network does.
 STANDARDIZE_EPSILON = np.float32(1e-6)
+#: The largest LeakyReLU slope a network may have (ConvNetClassifier's
+#: ``negative_slope`` too). Slopes in use are below 1 (0.01 to 0.3); above 1
+#: LeakyReLU is min(x, slope * x), which works, so the cap leaves room above
+#: it while keeping the slope from overflowing float32 by itself (1e30).
+MAX_NEGATIVE_SLOPE = 10.0
 
 #: The fitted attributes that hold the network, with those of every
 #: classifier (``classes_``, ``n_features_in_``, ``feature_names_in_``).
@@ -147,7 +152,7 @@ class ConvNetInference(ClassifierMixin, BaseEstimator):
     standardize_ : bool
         Each face standardised on its own first.
     negative_slope_ : float
-        LeakyReLU's slope for negative inputs.
+        LeakyReLU's slope for negative inputs, in [0, 10].
     convs_per_block_ : tuple of int
         Convolutions in each block; each block ends with max pooling.
     conv_weights_ : list of ndarray of shape (3, 3, in_channels, out_channels)
@@ -218,8 +223,14 @@ class ConvNetInference(ClassifierMixin, BaseEstimator):
 
     def __setstate__(self, state):
         """Check the network a file holds before it can predict (``ValueError``
-        naming the attribute); pickle and skops both load through here."""
-        if any(name in state for name in NETWORK_ATTRIBUTES):
+        naming the attribute); pickle and skops both load through here.
+
+        A state with any fitted attribute (``classes_``, anything ending in
+        ``_``, as ``check_is_fitted`` sees it) must hold the whole network:
+        otherwise a file without one would load and fail only at predict.
+        An unfitted estimator's (a clone's) has none and loads as it is.
+        """
+        if any(name.endswith("_") and not name.startswith("__") for name in state):
             check_network(state)
         super().__setstate__(state)
 
@@ -264,11 +275,14 @@ class ConvNetInference(ClassifierMixin, BaseEstimator):
         def predict_chunks(thread):
             # Every thread its own workspace; chunks dealt round-robin.
             network = _Network(self)
-            for start in starts[thread::n_threads]:
-                stop = start + chunk
-                scores[start:stop] = network.scores(
-                    X[start:stop], self.test_time_crops, self.test_time_flip
-                )
+            # An overflow is reported below, naming the faces, not warned
+            # about (errstate is per thread).
+            with np.errstate(over="ignore", invalid="ignore"):
+                for start in starts[thread::n_threads]:
+                    stop = start + chunk
+                    scores[start:stop] = network.scores(
+                        X[start:stop], self.test_time_crops, self.test_time_flip
+                    )
 
         # One BLAS thread per thread of chunks: the copies, pooling and
         # activations run in parallel too, not only the matrix products.
@@ -278,6 +292,7 @@ class ConvNetInference(ClassifierMixin, BaseEstimator):
             else:
                 with ThreadPoolExecutor(n_threads) as executor:
                     list(executor.map(predict_chunks, range(n_threads)))
+        _check_finite_scores(scores, self.standardize_)
         return scores
 
     def _n_threads(self):
@@ -374,9 +389,7 @@ class _Network:
         model = self.model
         images = faces.reshape(-1, *model.image_shape_)
         if model.standardize_:
-            mean = images.mean(axis=(1, 2), keepdims=True)
-            std = images.std(axis=(1, 2), keepdims=True)
-            images = (images - mean) / (std + STANDARDIZE_EPSILON)
+            images = standardized(images)
         crop_height, crop_width = model.crop_shape_
         corners = view_corners(model.image_shape_, model.crop_shape_, test_time_crops)
         n_views = len(corners) * (2 if test_time_flip else 1)
@@ -527,6 +540,55 @@ class _Network:
         np.maximum(rows[:, :, 0::2], rows[:, :, 1::2], out=out)
 
 
+def standardized(images):
+    """Each of ``images`` (faces, rows, columns; float32) standardised on its
+    own, ``(x - mean) / (std + STANDARDIZE_EPSILON)``, as ``FaceConvNet`` does.
+
+    Each face is first divided by a power of two near its largest absolute
+    pixel, the epsilon too, so that its mean and spread are computed in
+    float32 without overflowing for any finite pixels (the squares of grey
+    levels near 1e19 do not fit in float32). Dividing by a power of two is
+    exact, so the result is bit for bit that of standardising directly
+    wherever that does not overflow. It is the same for ``X * c`` as for
+    ``X`` (``c > 0``), within float32 rounding, wherever the faces' standard
+    deviation is well above the epsilon. Returns a new float32 array.
+    """
+    peak = np.abs(images).max(axis=(1, 2), keepdims=True)
+    # A black face: 0 / scale, then 0 / (0 + epsilon / scale), stays 0.
+    np.maximum(peak, np.finfo(np.float32).tiny, out=peak)
+    # 2**(e - 1) <= peak < 2**e: at most 2**127, within float32.
+    scale = np.ldexp(np.float32(1), np.frexp(peak)[1] - 1)
+    scaled = images / scale
+    mean = scaled.mean(axis=(1, 2), keepdims=True)
+    std = scaled.std(axis=(1, 2), keepdims=True)
+    scaled -= mean
+    scaled /= std + STANDARDIZE_EPSILON / scale
+    return scaled
+
+
+def _check_finite_scores(scores, standardize):
+    """Raise ``ValueError`` naming the faces whose scores overflowed float32,
+    rather than return NaN probabilities (and a label picked from them)."""
+    finite = np.isfinite(scores).all(axis=1)
+    if finite.all():
+        return
+    faces = np.flatnonzero(~finite)
+    listed = ", ".join(map(str, faces[:5])) + (", ..." if len(faces) > 5 else "")
+    # Without standardisation the network sees the grey levels as they are.
+    pixels = (
+        ", on the scale the network was trained on (it does not standardise faces),"
+        if not standardize
+        else ""
+    )
+    raise ValueError(
+        f"ConvNetInference's scores of {len(faces)} face(s) (rows {listed}) are "
+        "not finite: float32 overflowed in the network. Check that X holds "
+        f"finite pixels{pixels} and that the model file is the one to_numpy "
+        "made from a trained ConvNetClassifier (its weights and "
+        "negative_slope_)."
+    )
+
+
 # -- checks of a network's arrays ---------------------------------------------------
 
 
@@ -591,15 +653,20 @@ def _float_array(name, value, ndim, dtypes=("float32",)):
 
 def check_network(state):
     """Raise ``ValueError`` unless ``state`` (a ConvNetInference's attributes)
-    holds a network that predicts: every attribute present, float32 and
-    finite weights whose shapes chain from one grey channel to one score per
-    class, no more than ``MAX_CONVOLUTIONS`` convolutions, ``MAX_WEIGHTS``
-    weights and ``MAX_VALUES_PER_VIEW`` values of activations per view. The
-    message names the attribute."""
+    holds a network that predicts: every attribute present, finite weights
+    (float32 or float16, ``WEIGHT_DTYPES``) and biases (float32) whose shapes
+    chain from one grey channel to one score per class, a LeakyReLU slope in
+    [0, ``MAX_NEGATIVE_SLOPE``], no more than ``MAX_CONVOLUTIONS``
+    convolutions, ``MAX_WEIGHTS`` weights and ``MAX_VALUES_PER_VIEW`` values
+    of activations per view. The message names the attribute."""
     missing = [name for name in NETWORK_ATTRIBUTES if name not in state]
     missing += [n for n in ("classes_", "n_features_in_") if n not in state]
     if missing:
-        raise ValueError(f"ConvNetInference's fitted attributes {missing} are missing.")
+        raise ValueError(
+            f"ConvNetInference's fitted attributes {missing} are missing: the "
+            "file does not hold a whole network. Save the ConvNetInference "
+            "that to_numpy makes."
+        )
     classes = state["classes_"]
     if not (isinstance(classes, np.ndarray) and classes.ndim == 1 and len(classes)):
         raise ValueError("ConvNetInference's classes_ must be a non-empty 1-D array.")
@@ -626,11 +693,14 @@ def check_network(state):
         raise ValueError("ConvNetInference's standardize_ must be a bool.")
     slope = state["negative_slope_"]
     if not (
-        isinstance(slope, Real) and not isinstance(slope, bool) and 0 <= slope < np.inf
+        isinstance(slope, Real)
+        and not isinstance(slope, bool)
+        and 0 <= slope <= MAX_NEGATIVE_SLOPE
     ):
         raise ValueError(
-            f"ConvNetInference's negative_slope_ {slope!r} must be a finite "
-            "number >= 0."
+            f"ConvNetInference's negative_slope_ {slope!r} must be a number "
+            f"in [0, {MAX_NEGATIVE_SLOPE:g}], as ConvNetClassifier's "
+            "negative_slope is; the file is not one to_numpy made."
         )
     blocks = state["convs_per_block_"]
     if not (

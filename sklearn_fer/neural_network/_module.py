@@ -183,9 +183,18 @@ class FaceConvNet(nn.Module):
             test_time_flip = self.test_time_flip
         images = X.reshape(-1, 1, *self.image_shape)
         if self.standardize:
+            # Divided by a power of two near its largest |pixel| first (the
+            # epsilon too): exact, so the result is bit for bit the same, and
+            # the mean and spread of faces of huge grey levels (1e19 and up)
+            # do not overflow float32. As ConvNetInference's standardized;
+            # log2 and exp2 (of an integer, exact) export to ONNX.
+            peak = images.abs().amax(dim=(2, 3), keepdim=True)
+            peak = peak.clamp_min(torch.finfo(images.dtype).tiny)
+            scale = torch.exp2(torch.floor(torch.log2(peak)) - 1)  # <= 2**127
+            images = images / scale
             mean = images.mean(dim=(2, 3), keepdim=True)
             std = images.std(dim=(2, 3), keepdim=True, unbiased=False)
-            images = (images - mean) / (std + 1e-6)
+            images = (images - mean) / (std + 1e-6 / scale)
         if self.training:
             return self._scores(self.augment(images))
         views = self._views(images, test_time_crops, test_time_flip)

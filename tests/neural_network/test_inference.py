@@ -20,7 +20,10 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
 from sklearn_fer.neural_network import ConvNetInference
-from sklearn_fer.neural_network._inference import MAX_CONVOLUTIONS
+from sklearn_fer.neural_network._inference import (
+    MAX_CONVOLUTIONS,
+    NETWORK_ATTRIBUTES,
+)
 from sklearn_fer.utils import load_model, save_model
 from sklearn_fer.utils._persistence import TRUSTED_TYPES
 from tests.reference_runs import faces as small_faces
@@ -311,6 +314,11 @@ def _too_many_convolutions(state):
     state["conv_biases_"] = [np.zeros(1, np.float32)] * n
 
 
+def _no_network(state):
+    for name in NETWORK_ATTRIBUTES:
+        del state[name]
+
+
 HOSTILE = {
     "a NaN weight": (_nan_weight, r"conv_weights_\[1\] has non-finite values"),
     "an infinite bias": (
@@ -349,6 +357,10 @@ HOSTILE = {
         lambda s: s.pop("conv_biases_"),
         r"fitted attributes \['conv_biases_'\] are missing",
     ),
+    "no network at all, only classes_ and n_features_in_": (
+        _no_network,
+        r"fitted attributes \['image_shape_', .*'output_bias_'\] are missing",
+    ),
     "too many convolutions": (_too_many_convolutions, "at most 256"),
     "activations without bound": (
         lambda s: s.update(
@@ -358,7 +370,15 @@ HOSTILE = {
     ),
     "a negative slope": (
         lambda s: s.update(negative_slope_=-1.0),
-        "negative_slope_ -1.0 must be a finite number >= 0",
+        r"negative_slope_ -1.0 must be a number in \[0, 10\]",
+    ),
+    "a slope that overflows float32": (
+        lambda s: s.update(negative_slope_=1e30),
+        r"negative_slope_ 1e\+30 must be a number in \[0, 10\]",
+    ),
+    "a NaN slope": (
+        lambda s: s.update(negative_slope_=float("nan")),
+        "negative_slope_ nan must be a number",
     ),
 }
 
@@ -372,6 +392,46 @@ def test_hostile_networks_are_refused_at_load(
     path = save_model(_hostile(model, change), tmp_path / f"m.{format}", format=format)
     with pytest.raises(ValueError, match=message):
         load_model(path, format=format)
+
+
+def test_an_unfitted_model_loads_as_it_is(tmp_path):
+    # No fitted attribute, no network to check: a clone's file loads.
+    path = save_model(ConvNetInference(batch_size=3), tmp_path / "m.skops")
+    assert load_model(path).get_params()["batch_size"] == 3
+
+
+def test_the_slope_a_file_may_hold_is_the_one_training_takes(data):
+    pytest.importorskip("torch")
+    X, y = data
+    with pytest.raises(ValueError, match="negative_slope"):
+        _convnet(negative_slope=1e30).fit(X, y)
+
+
+@pytest.mark.parametrize("scale", [1 / 255, 1e19, 1e36])
+def test_scaled_faces_give_the_same_predictions(scale, fitted):
+    # Each face is standardised on its own, whatever the scale of its grey
+    # levels, even where their squares overflow float32 (1e19 and up).
+    convnet, model, X, _ = fitted
+    proba = model.predict_proba(X)
+    scaled = (X * scale).astype(np.float32)
+    np.testing.assert_allclose(model.predict_proba(scaled), proba, rtol=0, atol=1e-5)
+    np.testing.assert_allclose(
+        convnet.predict_proba(scaled), proba, rtol=0, atol=TOLERANCE
+    )
+
+
+def test_scores_that_overflow_are_an_error_not_nan(fitted):
+    # Finite float32 weights whose products are not (1e20 * 1e20): an
+    # error naming the faces, rather than NaN probabilities and a label.
+    _, model, X, _ = fitted
+    huge = _copy(model)
+    huge.hidden_bias_ = np.full_like(model.hidden_bias_, 1e20)
+    huge.output_weights_ = np.full_like(model.output_weights_, 1e20)
+    with pytest.raises(ValueError, match=r"scores of 96 face\(s\) \(rows 0, 1, 2"):
+        huge.predict_proba(X)
+    huge.standardize_ = False
+    with pytest.raises(ValueError, match="finite pixels, on the scale the network"):
+        huge.predict(X[:1])
 
 
 # -- without PyTorch ----------------------------------------------------------------
