@@ -57,6 +57,10 @@ def _models_folder() -> Path:
     return Path(str(resources.files(__package__).joinpath("models")))
 
 
+def _model_file(name) -> Path:
+    return _models_folder() / f"{name}.skops"
+
+
 def read_facts(path) -> dict:
     """A model's facts (NAME.json, as ``build`` wrote them), or a ValueError
     naming the file: a damaged card must not read as a Python error."""
@@ -76,7 +80,7 @@ def _described(name) -> PretrainedModel:
     return PretrainedModel(
         name,
         SHIPPED[name],
-        folder / f"{name}.skops",
+        _model_file(name),
         folder / f"{name}.md",
         facts,
     )
@@ -147,7 +151,7 @@ def load_pretrained(name: str = DEFAULT_MODEL):
             f"No pretrained model {name!r}; the shipped ones are "
             f"{', '.join(map(repr, SHIPPED))}."
         )
-    path = _models_folder() / f"{name}.skops"  # its facts are not needed
+    path = _model_file(name)  # its facts are not needed to load it
     if not path.is_file():
         raise FileNotFoundError(
             f"The pretrained model {name!r} is missing from this installation "

@@ -298,7 +298,7 @@ def build(
         "model": repr(shipped),
         "command": command,
         "random_state": random_state,
-        "data": _data_facts(data),
+        "data": record["data"],  # its SHA-256 read once
         "n_train": len(train.target),
         "fit_data_checked": data_checked,
         "fit_time_seconds": fit_seconds,

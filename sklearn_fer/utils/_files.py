@@ -307,15 +307,11 @@ def new_temporary(folder, *, directory: bool = False) -> Path:
 
 
 @contextlib.contextmanager
-def atomic_file(path, *, sync: bool = True):
-    """Yield a binary file that replaces ``path``, whole, when the block succeeds.
-
-    Written under a temporary name beside ``path`` (same file system), then
-    renamed over it; on any error the temporary file is removed and an
-    ``OSError`` names ``path``. ``sync=False`` skips ``fsync`` (a cache
-    entry, which can be made again, need not survive a power cut).
-    """
-    path = Path(path)
+def _staged(path: Path, *, sync: bool = True):
+    """Yield a binary file under a temporary name beside ``path``, written
+    (and synced) when the block succeeds; its name is ``file.name``. On any
+    error the temporary file is removed and an ``OSError`` names ``path``.
+    The caller renames it into place (or removes it)."""
     remove_stale_temporaries(path.parent)
     temporary = None
     try:
@@ -325,7 +321,6 @@ def atomic_file(path, *, sync: bool = True):
             file.flush()
             if sync:
                 os.fsync(file.fileno())
-        os.replace(temporary, path)
     except OSError as exc:
         if temporary is not None:
             temporary.unlink(missing_ok=True)
@@ -333,6 +328,27 @@ def atomic_file(path, *, sync: bool = True):
     except BaseException:
         if temporary is not None:
             temporary.unlink(missing_ok=True)
+        raise
+
+
+@contextlib.contextmanager
+def atomic_file(path, *, sync: bool = True):
+    """Yield a binary file that replaces ``path``, whole, when the block succeeds.
+
+    Written under a temporary name beside ``path`` (same file system), then
+    renamed over it; on any error the temporary file is removed and an
+    ``OSError`` names ``path``. ``sync=False`` skips ``fsync`` (a cache
+    entry, which can be made again, need not survive a power cut).
+    """
+    path = Path(path)
+    with _staged(path, sync=sync) as file:
+        yield file
+    try:
+        os.replace(file.name, path)
+    except BaseException as exc:
+        Path(file.name).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise _naming(path, exc) from None
         raise
 
 
@@ -407,16 +423,9 @@ def atomic_write_all(files: dict) -> list[Path]:
     staged = {}
     try:
         for destination, payload in zip(destinations, files.values(), strict=True):
-            remove_stale_temporaries(destination.parent)
-            temporary = new_temporary(destination.parent)
-            staged[destination] = temporary
-            try:
-                with open(temporary, "wb") as file:
-                    file.write(payload)
-                    file.flush()
-                    os.fsync(file.fileno())
-            except OSError as exc:
-                raise _naming(destination, exc) from None
+            with _staged(destination) as file:
+                file.write(payload)
+            staged[destination] = Path(file.name)
         for destination, temporary in staged.items():
             os.replace(temporary, destination)
     except BaseException:
