@@ -351,6 +351,14 @@ def _card_files(facts: dict, out: Path) -> dict:
     return files
 
 
+def _make_folder(option: str, folder: Path):
+    """Make the output ``folder`` of ``option``, refusing a file (the data
+    file given by mistake, say) with an error naming the option."""
+    if folder.exists() and not folder.is_dir():
+        raise NotADirectoryError(f"{option} {folder} is a file, not a folder.")
+    folder.mkdir(parents=True, exist_ok=True)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m sklearn_fer.pretrained.build",
@@ -413,11 +421,9 @@ def main(argv=None) -> int:
     if args.fitted is not None:
         command += f" --fitted {Path(args.fitted).name}"
     try:
-        if out.exists() and not out.is_dir():  # e.g. --out given the data file
-            raise NotADirectoryError(f"--out {out} is a file, not a folder.")
-        out.mkdir(parents=True, exist_ok=True)
+        _make_folder("--out", out)
         if args.keep_fitted is not None:
-            args.keep_fitted.mkdir(parents=True, exist_ok=True)
+            _make_folder("--keep-fitted", args.keep_fitted)
         for name in args.model or RECIPES:
             build(
                 name,

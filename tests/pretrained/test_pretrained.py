@@ -426,12 +426,15 @@ def test_build_names_a_missing_or_malformed_data_file(tmp_path, capsys, content)
     assert not any(out.iterdir())  # nothing written
 
 
-def test_build_never_writes_over_its_data_file(tmp_path, capsys):
+@pytest.mark.parametrize("option", ["--out", "--keep-fitted"])
+def test_build_never_writes_over_its_data_file(tmp_path, capsys, option):
     data = tmp_path / "fer2013.csv"
     data.write_text("emotion,pixels,Usage\n")
     before = data.read_bytes()
-    assert build.main(["--data", str(data), "--out", str(data)]) == 1
-    assert "is a file, not a folder" in capsys.readouterr().err
+    # Never the package's own models folder, should the refusal fail.
+    out = [] if option == "--out" else ["--out", str(tmp_path / "models")]
+    assert build.main(["--data", str(data), *out, option, str(data)]) == 1
+    assert f"{option} {data} is a file, not a folder" in capsys.readouterr().err
     assert data.read_bytes() == before
 
 

@@ -202,7 +202,16 @@ def test_atomic_write_all_writes_every_file(tmp_path):
     assert sorted(path.name for path in tmp_path.iterdir()) == ["a.txt", "b.txt"]
 
 
-def test_atomic_write_all_changes_nothing_when_one_file_fails(tmp_path, monkeypatch):
+@pytest.mark.parametrize(
+    "failure, raised, says",
+    [
+        (OSError(errno.ENOSPC, "No space left on device"), OSError, r"b\.txt"),
+        (KeyboardInterrupt(), KeyboardInterrupt, None),  # Ctrl-C halfway
+    ],
+)
+def test_atomic_write_all_changes_nothing_when_one_file_fails(
+    tmp_path, monkeypatch, failure, raised, says
+):
     from sklearn_fer.utils import _files
 
     (tmp_path / "a.txt").write_bytes(b"old a")
@@ -211,22 +220,24 @@ def test_atomic_write_all_changes_nothing_when_one_file_fails(tmp_path, monkeypa
     with pytest.raises(OSError, match=r"b\.txt is a folder, not a regular file"):
         _files.atomic_write_all(files)
     assert (tmp_path / "a.txt").read_bytes() == b"old a"
-    # A write that fails while staging (a full disk, say): nothing replaced,
-    # no temporary left, the error naming the destination.
+    # A write that fails, or is interrupted, while the second file is staged
+    # (a full disk, Ctrl-C): nothing replaced, no temporary left, an error
+    # naming the destination.
     (tmp_path / "b.txt").rmdir()
     real_open = open
     staged = []
 
-    def full_disk(path, mode="r", *args, **kwargs):
+    def failing(path, mode="r", *args, **kwargs):
         if "w" in mode and Path(path).name.startswith(_files.TEMPORARY_PREFIX):
             staged.append(path)
             if len(staged) == 2:
-                raise OSError(errno.ENOSPC, "No space left on device", str(path))
+                raise failure
         return real_open(path, mode, *args, **kwargs)
 
-    monkeypatch.setattr("builtins.open", full_disk)
-    with pytest.raises(OSError, match=r"b\.txt"):
+    monkeypatch.setattr("builtins.open", failing)
+    with pytest.raises(raised, match=says):
         _files.atomic_write_all(files)
     monkeypatch.undo()
+    assert len(staged) == 2
     assert (tmp_path / "a.txt").read_bytes() == b"old a"
     assert sorted(path.name for path in tmp_path.iterdir()) == ["a.txt"]
