@@ -47,6 +47,7 @@ from sklearn.pipeline import FeatureUnion, make_pipeline
 from sklearn.preprocessing import Normalizer, StandardScaler
 
 from benchmarks._common import data_path_or_exit, machine
+from benchmarks._second_layer import SecondLayerKMeans
 from sklearn_fer.datasets import load_fer2013
 from sklearn_fer.linear_model import SGDSoftmaxRegression, StreamingFeatureClassifier
 from sklearn_fer.preprocessing import HOGTransformer, PatchKMeansEncoder
@@ -114,6 +115,20 @@ def union(*param_sets, hog=False, model=None):
         return FeatureUnion(transformers + [("hog", HOGTransformer())] * hog)
 
     return factory, model or {}, ()
+
+
+def second_layer(*, beside_first=False, **params):
+    """A lever: SecondLayerKMeans(**params), alone or beside the best first
+    layer (1024 flip-invariant centroids), trained for 16 epochs."""
+
+    def factory():
+        second = SecondLayerKMeans(random_state=SEED, **params)
+        if not beside_first:
+            return second
+        first = patches(**FLIP_SOFT, n_components=1024)
+        return FeatureUnion([("first", first), ("second", second)])
+
+    return factory, {"max_iter": 16}, ()
 
 
 #: name -> (transformer factory, SGDSoftmaxRegression params, extra views)
@@ -264,6 +279,24 @@ LEVERS = {
         n_components=1024,
         views=SHIFTS,
         model={"max_iter": 24, "views": "random"},
+    ),
+    # A second layer (k-means on windows of pooled first-layer maps), against
+    # the map it is built on (256 centroids pooled over 7 x 7 regions).
+    "k256_grid7_iter16": lever(
+        activation="soft_threshold",
+        threshold=0.5,
+        power=0.5,
+        n_components=256,
+        pooling_grid=7,
+        model={"max_iter": 16},
+    ),
+    "l2_k256": second_layer(),
+    "l2_k256_grid3": second_layer(grid2=3),
+    "l2_k256_field3": second_layer(field=3, dimensions=384),
+    "l2_k512_k2048_grid3": second_layer(k1=512, k2=2048, dimensions=384, grid2=3),
+    "fs1024_l2_k256_grid3": second_layer(grid2=3, beside_first=True),
+    "fs1024_l2_k512_k2048_grid3": second_layer(
+        k1=512, k2=2048, dimensions=384, grid2=3, beside_first=True
     ),
 }
 
