@@ -280,6 +280,13 @@ LEVERS = {
         views=SHIFTS,
         model={"max_iter": 24, "views": "random"},
     ),
+    # Every patch encoded (stride 1: 4 times the positions and the encoding).
+    **{
+        f"fs{k}_stride1_iter16": lever(
+            **FLIP_SOFT, n_components=k, stride=1, model={"max_iter": 16}
+        )
+        for k in (512, 1024)
+    },
     # A second layer (k-means on windows of pooled first-layer maps), against
     # the map it is built on (256 centroids pooled over 7 x 7 regions).
     "k256_grid7_iter16": lever(
