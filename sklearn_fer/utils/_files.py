@@ -331,6 +331,18 @@ def _staged(path: Path, *, sync: bool = True):
         raise
 
 
+def _move_into_place(temporary: Path, destination: Path) -> None:
+    """Rename a staged ``temporary`` over ``destination``; on any error the
+    temporary is removed and an ``OSError`` names ``destination``."""
+    try:
+        os.replace(temporary, destination)
+    except BaseException as exc:
+        temporary.unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise _naming(destination, exc) from None
+        raise
+
+
 @contextlib.contextmanager
 def atomic_file(path, *, sync: bool = True):
     """Yield a binary file that replaces ``path``, whole, when the block succeeds.
@@ -343,13 +355,7 @@ def atomic_file(path, *, sync: bool = True):
     path = Path(path)
     with _staged(path, sync=sync) as file:
         yield file
-    try:
-        os.replace(file.name, path)
-    except BaseException as exc:
-        Path(file.name).unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise _naming(path, exc) from None
-        raise
+    _move_into_place(Path(file.name), path)
 
 
 def atomic_write(path, payload: bytes) -> Path:
@@ -427,7 +433,7 @@ def atomic_write_all(files: dict) -> list[Path]:
                 file.write(payload)
             staged[destination] = Path(file.name)
         for destination, temporary in staged.items():
-            os.replace(temporary, destination)
+            _move_into_place(temporary, destination)
     except BaseException:
         for temporary in staged.values():
             temporary.unlink(missing_ok=True)

@@ -241,3 +241,18 @@ def test_atomic_write_all_changes_nothing_when_one_file_fails(
     assert len(staged) == 2
     assert (tmp_path / "a.txt").read_bytes() == b"old a"
     assert sorted(path.name for path in tmp_path.iterdir()) == ["a.txt"]
+
+
+def test_atomic_write_all_rename_error_names_the_destination(tmp_path, monkeypatch):
+    from sklearn_fer.utils import _files
+
+    files = {tmp_path / "a.txt": b"new a", tmp_path / "b.txt": b"new b"}
+
+    def cross_device(source, destination):
+        raise OSError(errno.EXDEV, "Invalid cross-device link", source)
+
+    monkeypatch.setattr(os, "replace", cross_device)
+    with pytest.raises(OSError, match="cross-device") as caught:
+        _files.atomic_write_all(files)
+    assert caught.value.filename == str(tmp_path / "a.txt")
+    assert list(tmp_path.iterdir()) == []  # no temporary left
