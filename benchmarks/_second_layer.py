@@ -18,6 +18,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.cluster import MiniBatchKMeans
 from sklearn.utils import check_random_state
 
+from benchmarks._common import CORES
 from sklearn_fer.preprocessing import PatchKMeansEncoder
 from sklearn_fer.preprocessing._patch_kmeans import _region_ranges
 
@@ -77,7 +78,7 @@ class SecondLayerKMeans(TransformerMixin, BaseEstimator):
             threshold=0.5,
             power=0.5,
             random_state=random_state.randint(2**31 - 1),
-            n_jobs=2,
+            n_jobs=CORES,
         ).fit(X)
         faces = X[
             random_state.choice(len(X), min(_SAMPLE_FACES, len(X)), replace=False)

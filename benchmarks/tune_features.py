@@ -51,6 +51,7 @@ from benchmarks._second_layer import SecondLayerKMeans
 from sklearn_fer.datasets import load_fer2013
 from sklearn_fer.linear_model import SGDSoftmaxRegression, StreamingFeatureClassifier
 from sklearn_fer.preprocessing import HOGTransformer, PatchKMeansEncoder
+from sklearn_fer.utils._files import atomic_file
 
 SCREEN_FACES = 10_000
 HOLDOUT_TEST = 0.3
@@ -391,7 +392,10 @@ def cached(protocol, name, transformer, fit_faces, faces, views, n_trained):
         )
         Path(folder).mkdir(parents=True, exist_ok=True)
         for view in missing:
-            np.save(paths[view], made[view])
+            # Whole or not at all: a half-written file would be read back
+            # by the next run as features.
+            with atomic_file(paths[view], sync=False) as file:
+                np.save(file, made[view])
         found.update(made)
     return found
 
